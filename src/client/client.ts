@@ -1,0 +1,126 @@
+/**
+ * The Edgernetes client library: used by edgectl, agents, benchmarks and the
+ * chaos suite. One client = one clientId; every distinct write takes the next
+ * sequence number, and retries of that write (after failover) reuse it, so the
+ * state machine applies it once (Raft dissertation §6.3).
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  ClusterClient,
+  type AddMemberResponse,
+  type RemoveMemberResponse,
+  type StatusResponse,
+  type TransferLeaderResponse,
+  type SnapshotResponse,
+} from '../gen/edgernetes/api/v1/cluster.js';
+import {
+  KVClient,
+  type CompareAndSwapResponse,
+  type DeleteResponse,
+  type GetResponse,
+  type PutResponse,
+  type RangeResponse,
+} from '../gen/edgernetes/api/v1/kv.js';
+import { EndpointSet, type EndpointSetOptions } from './endpoints.js';
+
+export interface ClientOptions extends Partial<EndpointSetOptions> {
+  readonly endpoints: readonly string[];
+  /** Defaults to a random UUID per client instance. */
+  readonly clientId?: string;
+}
+
+export interface ReadOptions {
+  /** Serve from the contacted replica's local state (may be stale). Default: linearizable. */
+  readonly stale?: boolean;
+  readonly timeoutMs?: number;
+}
+
+export interface WriteOptions {
+  readonly timeoutMs?: number;
+}
+
+export type CasExpectation = { readonly value: Uint8Array } | { readonly modRevision: number };
+
+export class EdgernetesClient {
+  readonly clientId: string;
+  private seq = 0;
+  private readonly endpointSet: EndpointSet;
+
+  constructor(options: ClientOptions) {
+    this.endpointSet = new EndpointSet(options);
+    this.clientId = options.clientId ?? randomUUID();
+  }
+
+  get endpoints(): readonly string[] {
+    return this.endpointSet.endpoints;
+  }
+
+  private writeHeader() {
+    this.seq += 1;
+    return { clientId: this.clientId, seq: this.seq };
+  }
+
+  put(namespace: string, key: string, value: Uint8Array, options: WriteOptions = {}): Promise<PutResponse> {
+    const request = { header: this.writeHeader(), namespace, key, value: Buffer.from(value) };
+    return this.endpointSet.call(KVClient, (c) => c.put, request, options.timeoutMs);
+  }
+
+  get(namespace: string, key: string, options: ReadOptions = {}): Promise<GetResponse> {
+    const request = { header: { stale: options.stale ?? false }, namespace, key };
+    return this.endpointSet.call(KVClient, (c) => c.get, request, options.timeoutMs);
+  }
+
+  range(namespace: string, prefix: string, limit = 0, startAfter = '', options: ReadOptions = {}): Promise<RangeResponse> {
+    const request = { header: { stale: options.stale ?? false }, namespace, prefix, limit, startAfter };
+    return this.endpointSet.call(KVClient, (c) => c.range, request, options.timeoutMs);
+  }
+
+  delete(namespace: string, key: string, prefix = false, options: WriteOptions = {}): Promise<DeleteResponse> {
+    const request = { header: this.writeHeader(), namespace, key, prefix };
+    return this.endpointSet.call(KVClient, (c) => c.delete, request, options.timeoutMs);
+  }
+
+  compareAndSwap(
+    namespace: string,
+    key: string,
+    expect: CasExpectation,
+    value: Uint8Array,
+    options: WriteOptions = {},
+  ): Promise<CompareAndSwapResponse> {
+    const request = {
+      header: this.writeHeader(),
+      namespace,
+      key,
+      value: Buffer.from(value),
+      expect:
+        'value' in expect
+          ? { $case: 'expectValue' as const, value: Buffer.from(expect.value) }
+          : { $case: 'expectModRevision' as const, value: expect.modRevision },
+    };
+    return this.endpointSet.call(KVClient, (c) => c.compareAndSwap, request, options.timeoutMs);
+  }
+
+  clusterStatus(options: ReadOptions = {}): Promise<StatusResponse> {
+    return this.endpointSet.call(ClusterClient, (c) => c.status, {}, options.timeoutMs);
+  }
+
+  addMember(id: string, address: string, stayLearner = false, options: WriteOptions = {}): Promise<AddMemberResponse> {
+    return this.endpointSet.call(ClusterClient, (c) => c.addMember, { id, address, stayLearner }, options.timeoutMs);
+  }
+
+  removeMember(id: string, options: WriteOptions = {}): Promise<RemoveMemberResponse> {
+    return this.endpointSet.call(ClusterClient, (c) => c.removeMember, { id }, options.timeoutMs);
+  }
+
+  transferLeader(to = '', options: WriteOptions = {}): Promise<TransferLeaderResponse> {
+    return this.endpointSet.call(ClusterClient, (c) => c.transferLeader, { to }, options.timeoutMs);
+  }
+
+  snapshot(options: WriteOptions = {}): Promise<SnapshotResponse> {
+    return this.endpointSet.call(ClusterClient, (c) => c.snapshot, {}, options.timeoutMs);
+  }
+
+  close(): void {
+    this.endpointSet.close();
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Unary calls over a set of replica endpoints with failover.
+ *
+ * Every call has one overall deadline. An attempt goes to the endpoint that last
+ * answered; on UNAVAILABLE / DEADLINE_EXCEEDED it moves to the next endpoint,
+ * pausing with a bounded exponential backoff after each full rotation. Writes
+ * carry (clientId, seq), so a write retried on another endpoint after an
+ * indeterminate failure is applied at most once by the state machine.
+ */
+import { credentials, Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
+import { ClusterUnavailableError, isRetryableOnAnotherEndpoint, RequestError } from './errors.js';
+
+export interface EndpointSetOptions {
+  readonly endpoints: readonly string[];
+  /** Upper bound on one whole call, retries included. */
+  readonly callTimeoutMs: number;
+  /** Backoff after a full rotation over all endpoints: base, doubled each rotation, capped. */
+  readonly rotationBackoffMsBase: number;
+  readonly rotationBackoffMsMax: number;
+}
+
+export const DEFAULT_ENDPOINT_OPTIONS: Omit<EndpointSetOptions, 'endpoints'> = {
+  callTimeoutMs: 5_000,
+  rotationBackoffMsBase: 25,
+  rotationBackoffMsMax: 400,
+};
+
+type ClientCtor<C> = new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: object) => C;
+
+/** Per-attempt callback style of generated grpc-js clients. */
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: { deadline: Date },
+  callback: (error: ServiceError | null, response: Res) => void,
+) => unknown;
+
+export class EndpointSet {
+  private readonly options: EndpointSetOptions;
+  private preferred = 0;
+  private readonly clients = new Map<string, Client>();
+
+  constructor(options: Partial<EndpointSetOptions> & { endpoints: readonly string[] }) {
+    if (options.endpoints.length === 0) throw new RangeError('endpoints: at least one endpoint is required');
+    for (const e of options.endpoints) {
+      if (!/^[^\s:]+:\d{1,5}$/.test(e)) throw new RangeError(`endpoints: ${JSON.stringify(e)} is not HOST:PORT`);
+    }
+    this.options = { ...DEFAULT_ENDPOINT_OPTIONS, ...options };
+  }
+
+  get endpoints(): readonly string[] {
+    return this.options.endpoints;
+  }
+
+  /** A client of service `Ctor` for `endpoint`, cached; each endpoint gets its own channel. */
+  clientFor<C extends Client>(Ctor: ClientCtor<C>, endpoint: string): C {
+    const key = `${Ctor.name}@${endpoint}`;
+    let client = this.clients.get(key) as C | undefined;
+    if (client === undefined) {
+      client = new Ctor(endpoint, credentials.createInsecure(), {
+        'grpc.use_local_subchannel_pool': 1,
+        'grpc.initial_reconnect_backoff_ms': 100,
+        'grpc.max_reconnect_backoff_ms': 1_000,
+      });
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
+  /**
+   * Call `pick(client)` with failover. Errors that another endpoint cannot fix
+   * (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, ...) are thrown at once.
+   */
+  async call<C extends Client, Req, Res>(
+    Ctor: ClientCtor<C>,
+    pick: (client: C) => UnaryMethod<Req, Res>,
+    request: Req,
+    timeoutMs = this.options.callTimeoutMs,
+  ): Promise<Res> {
+    const deadlineMs = Date.now() + timeoutMs;
+    const endpoints = this.options.endpoints;
+    let lastError: unknown = null;
+    let attempts = 0;
+    for (let rotation = 0; Date.now() < deadlineMs; rotation++) {
+      for (let i = 0; i < endpoints.length && Date.now() < deadlineMs; i++) {
+        const index = (this.preferred + i) % endpoints.length;
+        const client = this.clientFor(Ctor, endpoints[index]!);
+        attempts++;
+        try {
+          const response = await invoke(pick(client).bind(client), request, deadlineMs);
+          this.preferred = index;
+          return response;
+        } catch (err) {
+          const e = err as ServiceError;
+          if (!isRetryableOnAnotherEndpoint(e.code)) throw new RequestError(e.details || e.message, e.code, { cause: e });
+          lastError = err;
+        }
+      }
+      const backoffMs = Math.min(this.options.rotationBackoffMsMax, this.options.rotationBackoffMsBase * 2 ** rotation);
+      await sleep(Math.min(backoffMs, Math.max(0, deadlineMs - Date.now())));
+    }
+    throw new ClusterUnavailableError(endpoints, attempts, lastError ?? new Error(`deadline of ${timeoutMs} ms passed`));
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+}
+
+function invoke<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method(request, new Metadata(), { deadline: new Date(deadlineMs) }, (error, response) =>
+      error ? reject(error) : resolve(response),
+    );
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
