@@ -1,0 +1,423 @@
+/**
+ * A local etcd cluster for benchmarks and tests: N members on 127.0.0.1 with
+ * free ports, data dirs under one temp dir, fsync on (etcd's default), and
+ * failure injection: kill -9 a member or the leader, restart a member, isolate
+ * one (a real partition, see net-isolation.ts; with `isolatable`), pause one
+ * (SIGSTOP).
+ *
+ * Isolation (option `isolatable`, root and nftables needed): every member runs
+ * under its own uid, and isolate(i) drops all packets of member i's connections
+ * (peers and clients, both directions) without breaking them; heal(i) lets them
+ * flow again. The member keeps running: it can step down by itself (etcd always
+ * runs with check-quorum) and campaign (pre-vote keeps it from disrupting).
+ *
+ * About pause: a SIGSTOPped member sends nothing and answers nothing, but its
+ * sockets stay open and the kernel still accepts and ACKs what peers send until
+ * the buffers fill. To its peers and clients that looks like an isolated member
+ * whose connections did not break — what the "isolated leader" failover bench
+ * needs to observe (failure detected by timeout, not by a broken connection).
+ * It is not a partition: the member does not run meanwhile, so it cannot step
+ * down by itself or notice anything; on resume it carries on from where it was.
+ *
+ * Every wait is bounded. stop() kills everything and removes the data; the
+ * cleanup hooks do the same if the process exits without calling it.
+ */
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { trackDir, untrackDir } from './cleanup.js';
+import { EtcdClient, type EtcdStatus } from './etcd-client.js';
+import { ensureEtcd } from './etcd-install.js';
+import { EtcdMember } from './etcd-member.js';
+import { EtcdClusterError } from './errors.js';
+import { NetIsolation } from './net-isolation.js';
+import { freePorts, isPortFree, LOOPBACK_HOST } from './ports.js';
+import { waitUntil, type WaitOptions } from './wait.js';
+
+export interface EtcdClusterOptions {
+  /** Number of members, 1..7. */
+  readonly size: number;
+  readonly heartbeatIntervalMs: number;
+  /** etcd requires at least 5 heartbeat intervals. */
+  readonly electionTimeoutMs: number;
+  /** Pre-vote (etcd's --pre-vote; default on, as in etcd 3.5+ and in Edgernetes). */
+  readonly preVote: boolean;
+  /** Where the temp dir holding the data dirs is created (same disk as the system compared with). */
+  readonly baseDir: string;
+  /** Bound on start-up and on each wait for a leader or for health. */
+  readonly waitTimeoutMs: number;
+  /** etcd --log-level: debug, info, warn, error. */
+  readonly logLevel: string;
+  /** Run members under their own uids so that isolate() works (root and nftables needed). */
+  readonly isolatable: boolean;
+}
+
+export const DEFAULT_ETCD_CLUSTER_OPTIONS: EtcdClusterOptions = {
+  size: 3,
+  heartbeatIntervalMs: 100,
+  electionTimeoutMs: 1_000,
+  preVote: true,
+  baseDir: tmpdir(),
+  waitTimeoutMs: 30_000,
+  logLevel: 'warn',
+  isolatable: false,
+};
+
+/** Pause between two probes of a wait loop. */
+const PROBE_INTERVAL_MS = 50;
+/** Bound on one Status probe. */
+const STATUS_TIMEOUT_MS = 500;
+
+export interface EtcdMemberInfo {
+  readonly name: string;
+  /** HOST:PORT of the client URL (what the gRPC client dials). */
+  readonly clientEndpoint: string;
+  readonly clientPort: number;
+  readonly peerPort: number;
+  readonly dataDir: string;
+  /** The uid the member runs as when the cluster is isolatable. */
+  readonly uid: number | undefined;
+}
+
+export function validateEtcdClusterOptions(o: EtcdClusterOptions): void {
+  if (!Number.isInteger(o.size) || o.size < 1 || o.size > 7) throw new RangeError(`size: ${o.size} not in 1..7`);
+  if (!(o.heartbeatIntervalMs >= 1)) throw new RangeError(`heartbeatIntervalMs: ${o.heartbeatIntervalMs} must be >= 1`);
+  if (!(o.electionTimeoutMs >= 5 * o.heartbeatIntervalMs)) {
+    throw new RangeError(
+      `electionTimeoutMs: ${o.electionTimeoutMs} must be >= 5 × heartbeatIntervalMs (${o.heartbeatIntervalMs})`,
+    );
+  }
+  if (!(o.waitTimeoutMs > 0)) throw new RangeError(`waitTimeoutMs: ${o.waitTimeoutMs} must be > 0`);
+}
+
+function url(port: number): string {
+  return `http://${LOOPBACK_HOST}:${port}`;
+}
+
+function memberArgs(info: EtcdMemberInfo, initialCluster: string, token: string, o: EtcdClusterOptions): string[] {
+  return [
+    `--name=${info.name}`,
+    `--data-dir=${info.dataDir}`,
+    `--listen-client-urls=${url(info.clientPort)}`,
+    `--advertise-client-urls=${url(info.clientPort)}`,
+    `--listen-peer-urls=${url(info.peerPort)}`,
+    `--initial-advertise-peer-urls=${url(info.peerPort)}`,
+    `--initial-cluster=${initialCluster}`,
+    '--initial-cluster-state=new',
+    `--initial-cluster-token=${token}`,
+    `--heartbeat-interval=${o.heartbeatIntervalMs}`,
+    `--election-timeout=${o.electionTimeoutMs}`,
+    `--pre-vote=${o.preVote}`,
+    '--logger=zap',
+    '--log-outputs=stderr',
+    `--log-level=${o.logLevel}`,
+  ];
+}
+
+/** Names, endpoints, ports (client, peer pairs from `ports`) and data dirs of the members. */
+function memberInfos(o: EtcdClusterOptions, dir: string, ports: readonly number[]): EtcdMemberInfo[] {
+  return Array.from({ length: o.size }, (_, i) => ({
+    name: `m${i}`,
+    clientEndpoint: `${LOOPBACK_HOST}:${ports[2 * i]}`,
+    clientPort: ports[2 * i]!,
+    peerPort: ports[2 * i + 1]!,
+    dataDir: join(dir, `m${i}`),
+    uid: o.isolatable ? NetIsolation.allocateUid() : undefined,
+  }));
+}
+
+function createMembers(
+  etcdPath: string,
+  dir: string,
+  infos: readonly EtcdMemberInfo[],
+  o: EtcdClusterOptions,
+): EtcdMember[] {
+  const initialCluster = infos.map((m) => `${m.name}=${url(m.peerPort)}`).join(',');
+  const token = `edg-bench-${randomUUID()}`;
+  return infos.map(
+    (info) =>
+      new EtcdMember({
+        name: info.name,
+        etcdPath,
+        args: memberArgs(info, initialCluster, token, o),
+        logPath: join(dir, `${info.name}.log`),
+        uid: info.uid,
+      }),
+  );
+}
+
+export class EtcdCluster {
+  /** Member id (decimal uint64) → member index, learned from Status at start. */
+  private readonly indexById = new Map<string, number>();
+  private stopped = false;
+
+  private constructor(
+    readonly options: EtcdClusterOptions,
+    readonly dir: string,
+    readonly version: string,
+    readonly infos: readonly EtcdMemberInfo[],
+    private readonly members: readonly EtcdMember[],
+    private readonly statusClient: EtcdClient,
+    private readonly isolation: NetIsolation | undefined,
+  ) {}
+
+  /** Starts the cluster and waits (bounded) until every member agrees on a leader. */
+  static async start(options: Partial<EtcdClusterOptions> = {}): Promise<EtcdCluster> {
+    const o: EtcdClusterOptions = { ...DEFAULT_ETCD_CLUSTER_OPTIONS, ...options };
+    validateEtcdClusterOptions(o);
+    const { etcdPath, version } = await ensureEtcd();
+    const ports = await freePorts(2 * o.size);
+    const statusClient = await EtcdClient.create({
+      endpoints: Array.from({ length: o.size }, (_, i) => `${LOOPBACK_HOST}:${ports[2 * i]}`),
+      callTimeoutMs: STATUS_TIMEOUT_MS,
+      attemptTimeoutMs: STATUS_TIMEOUT_MS,
+    });
+    const dir = mkdtempSync(join(o.baseDir, 'edg-etcd-'));
+    trackDir(dir);
+    const infos = memberInfos(o, dir, ports);
+    let isolation: NetIsolation | undefined;
+    try {
+      isolation = o.isolatable ? await prepareIsolation(dir, infos) : undefined;
+    } catch (err) {
+      statusClient.close();
+      rmSync(dir, { recursive: true, force: true });
+      untrackDir(dir);
+      throw err;
+    }
+    const members = createMembers(etcdPath, dir, infos, o);
+    const cluster = new EtcdCluster(o, dir, version, infos, members, statusClient, isolation);
+    try {
+      for (const m of members) m.start();
+      await cluster.waitHealthy();
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  /** HOST:PORT client endpoints of all members, in member order. */
+  get endpoints(): string[] {
+    return this.infos.map((m) => m.clientEndpoint);
+  }
+
+  /** Process ids of the members (undefined for a member not running). */
+  get pids(): (number | undefined)[] {
+    return this.members.map((m) => m.pid);
+  }
+
+  isRunning(index: number): boolean {
+    return this.member(index).running;
+  }
+
+  /** Waits (bounded) until every running, unpaused member answers and all agree on a live leader. */
+  async waitHealthy(): Promise<number> {
+    return waitUntil(
+      async () => {
+        const live = this.liveIndexes();
+        const statuses = await Promise.all(live.map((i) => this.statusClient.status(this.infos[i]!.clientEndpoint)));
+        statuses.forEach((s, k) => this.learnId(s, live[k]!));
+        const leader = this.agreedLeader(statuses, statuses.length);
+        return leader === undefined ? undefined : leader;
+      },
+      this.waitOptions(`etcd cluster in ${this.dir} to be healthy`),
+    );
+  }
+
+  /**
+   * Index of the current leader: a live member that a majority of the cluster,
+   * itself included, reports as leader. Waits (bounded) through an election.
+   */
+  async leaderIndex(): Promise<number> {
+    return waitUntil(
+      async () => {
+        const live = this.liveIndexes();
+        const settled = await Promise.allSettled(
+          live.map((i) => this.statusClient.status(this.infos[i]!.clientEndpoint)),
+        );
+        const statuses = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+        statuses.forEach((s) => this.learnId(s, this.indexOfEndpoint(s.endpoint)));
+        return this.agreedLeader(statuses, Math.floor(this.size / 2) + 1);
+      },
+      { what: `an etcd leader in ${this.dir}`, timeoutMs: this.options.waitTimeoutMs, intervalMs: PROBE_INTERVAL_MS },
+    );
+  }
+
+  /** kill -9 member `index` and wait until its process is gone. */
+  async kill(index: number): Promise<void> {
+    await this.member(index).kill('SIGKILL');
+  }
+
+  /** kill -9 the current leader; returns its index. */
+  async killLeader(): Promise<number> {
+    const leader = await this.leaderIndex();
+    await this.kill(leader);
+    return leader;
+  }
+
+  /**
+   * Restarts member `index` on its data dir: kills it first if it still runs,
+   * waits for the old process to be gone and its ports to be free (else etcd
+   * fails with "address already in use"), then waits until it follows a leader.
+   */
+  async restart(index: number): Promise<void> {
+    const m = this.member(index);
+    await m.kill('SIGKILL');
+    const info = this.infos[index]!;
+    await waitUntil(async () => (await isPortFree(info.clientPort)) && (await isPortFree(info.peerPort)), {
+      what: `ports ${info.clientPort} and ${info.peerPort} of ${info.name} to be free`,
+      timeoutMs: this.options.waitTimeoutMs,
+      intervalMs: PROBE_INTERVAL_MS,
+    });
+    m.start();
+    await waitUntil(
+      async () => {
+        const s = await this.statusClient.status(info.clientEndpoint);
+        return s.leaderId !== '0' && this.indexById.has(s.leaderId);
+      },
+      this.waitOptions(`restarted ${info.name} to follow a leader`),
+    );
+  }
+
+  /**
+   * Cuts member `index` off from its peers and from clients, without breaking
+   * connections (see the file comment). Needs the `isolatable` option. Lasts
+   * until heal(index), across restarts.
+   */
+  async isolate(index: number): Promise<void> {
+    const info = this.infos[index];
+    this.member(index);
+    if (this.isolation === undefined || info?.uid === undefined) {
+      throw new EtcdClusterError('isolate: start the cluster with { isolatable: true }');
+    }
+    await this.isolation.isolate({ uid: info.uid, ports: [info.clientPort, info.peerPort] });
+  }
+
+  /** Ends the isolation of member `index`. */
+  async heal(index: number): Promise<void> {
+    const info = this.infos[index];
+    this.member(index);
+    if (this.isolation === undefined || info?.uid === undefined) {
+      throw new EtcdClusterError('heal: start the cluster with { isolatable: true }');
+    }
+    await this.isolation.heal(info.uid);
+  }
+
+  /** SIGSTOP member `index` (see the file comment: a pause, not a partition). */
+  pause(index: number): void {
+    this.member(index).pause();
+  }
+
+  resume(index: number): void {
+    this.member(index).resume();
+  }
+
+  /** Tail of member `index`'s log. */
+  logTail(index: number): string {
+    return this.member(index).logTail();
+  }
+
+  /** Kills every member, waits for them, removes the data. Idempotent; safe after a failed start. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.statusClient.close();
+    try {
+      await Promise.all(this.members.map((m) => m.kill('SIGKILL')));
+      await this.isolation?.destroy();
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+      untrackDir(this.dir);
+    }
+  }
+
+  /** Bounds of a wait that also ends at once if a member dies unexpectedly. */
+  private waitOptions(what: string): WaitOptions {
+    return {
+      what,
+      timeoutMs: this.options.waitTimeoutMs,
+      intervalMs: PROBE_INTERVAL_MS,
+      abortIf: () => this.unexpectedExit(),
+    };
+  }
+
+  private member(index: number): EtcdMember {
+    const m = this.members[index];
+    if (m === undefined) throw new RangeError(`member index ${index} not in 0..${this.members.length - 1}`);
+    if (this.stopped) throw new EtcdClusterError(`cluster in ${this.dir} is stopped`);
+    return m;
+  }
+
+  /** Members expected to answer: running, not paused, not isolated. */
+  private liveIndexes(): number[] {
+    return this.members.flatMap((m, i) => {
+      const uid = this.infos[i]!.uid;
+      const isolated = uid !== undefined && this.isolation?.isIsolated(uid) === true;
+      return m.running && !m.isPaused && !isolated ? [i] : [];
+    });
+  }
+
+  private indexOfEndpoint(endpoint: string): number {
+    const index = this.infos.findIndex((m) => m.clientEndpoint === endpoint);
+    if (index < 0) throw new EtcdClusterError(`status from unknown endpoint ${endpoint}`);
+    return index;
+  }
+
+  private learnId(status: EtcdStatus, index: number): void {
+    const known = this.indexById.get(status.memberId);
+    if (known !== undefined && known !== index) {
+      const names = `${this.infos[known]!.name} and ${this.infos[index]!.name}`;
+      throw new EtcdClusterError(`member id ${status.memberId} reported by both ${names}`);
+    }
+    this.indexById.set(status.memberId, index);
+  }
+
+  /** The leader index when at least `votesMin` statuses name the same live leader, itself included. */
+  private agreedLeader(statuses: readonly EtcdStatus[], votesMin: number): number | undefined {
+    if (statuses.length < votesMin) return undefined;
+    const counts = new Map<string, number>();
+    for (const s of statuses) if (s.leaderId !== '0') counts.set(s.leaderId, (counts.get(s.leaderId) ?? 0) + 1);
+    for (const [leaderId, votes] of counts) {
+      const index = this.indexById.get(leaderId);
+      const selfConfirmed = statuses.some((s) => s.memberId === leaderId && s.leaderId === leaderId);
+      if (votes >= votesMin && index !== undefined && selfConfirmed && this.members[index]!.running) return index;
+    }
+    return undefined;
+  }
+
+  /** An error when a member the cluster expects to run has exited (so waits fail at once). */
+  private unexpectedExit(): Error | undefined {
+    for (const [i, m] of this.members.entries()) {
+      if (!m.running && m.describeExit() !== 'signal SIGKILL') {
+        return new EtcdClusterError(`etcd member ${this.infos[i]!.name} exited (${m.describeExit()}):\n${m.logTail()}`);
+      }
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Creates the nftables table and the members' data dirs, owned by their uids
+ * (etcd wants its data dir private: mode 0700), and makes the cluster dir
+ * traversable by them.
+ */
+async function prepareIsolation(dir: string, infos: readonly EtcdMemberInfo[]): Promise<NetIsolation> {
+  chmodSync(dir, 0o755);
+  for (const info of infos) {
+    mkdirSync(info.dataDir, { mode: 0o700 });
+    chownSync(info.dataDir, info.uid!, info.uid!);
+  }
+  const isolation = await NetIsolation.create();
+  try {
+    for (const info of infos) await isolation.register(info.uid!);
+  } catch (err) {
+    await isolation.destroy();
+    throw err;
+  }
+  return isolation;
+}
