@@ -15,6 +15,7 @@ import type {
   Message,
   Ready,
   Role,
+  SnapshotMetadata,
   Term,
 } from './types.js';
 
@@ -92,7 +93,14 @@ export interface RaftCore {
    * transfer in progress, queue or uncommitted-bytes bound reached).
    */
   propose(data: Uint8Array): ProposeResult;
-  /** Propose a single-server membership change. Throws if one is already pending. */
+  /**
+   * Propose a single-server membership change. Throws ProposalDroppedError
+   * ('conf-change-pending' while a previous change is not applied or this
+   * leader has not committed an entry of its term yet) or InvalidConfChangeError
+   * (the change does not fit the configuration, e.g. adding an existing member).
+   * The change takes effect on each replica at the advance() that follows the
+   * Ready handing out its committed entry.
+   */
   proposeConfChange(change: ConfChange): ProposeResult;
   /** Ask for a linearizable read point; answered by a ReadState carrying `context`. */
   readIndex(context: Uint8Array): void;
@@ -109,9 +117,12 @@ export interface RaftCore {
   /**
    * The state machine has a snapshot at `index` (<= applied). Records its
    * metadata (sent to followers behind the log) and discards log entries at or
-   * below `index - retainEntries` from memory.
+   * below `index - retainEntries` from memory. Returns the snapshot's metadata
+   * (term at `index`, membership as of `index`), for the driver to persist with
+   * the snapshot. An `index` at or below the latest snapshot changes nothing
+   * and returns the latest snapshot's metadata.
    */
-  compact(index: LogIndex, retainEntries: number): void;
+  compact(index: LogIndex, retainEntries: number): SnapshotMetadata;
   hasReady(): boolean;
   /** The next batch. Must not be called again before advance(). */
   ready(): Ready;

@@ -23,7 +23,11 @@ export type ProposalDropReason =
   | 'uncommitted-bytes-exceeded'
   | 'proposal-queue-full'
   | 'conf-change-pending'
-  | 'not-a-member';
+  | 'not-a-member'
+  /** One entry's data is larger than maxMsgEntriesBytes (it could never be sent). */
+  | 'entry-too-large'
+  /** Too many ReadIndex requests are waiting for a confirmation round (bound: maxPendingProposals). */
+  | 'read-queue-full';
 
 /** A proposal (or read, or conf change) was not accepted; nothing was appended. */
 export class ProposalDroppedError extends RaftError {
@@ -32,6 +36,35 @@ export class ProposalDroppedError extends RaftError {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** Why a membership change is invalid against the current configuration. */
+export type ConfChangeProblem =
+  | 'already-a-member'
+  | 'already-a-voter'
+  | 'not-a-member'
+  | 'not-a-learner'
+  | 'last-voter';
+
+/** A membership change that cannot apply to the current configuration (e.g. adding an existing member). */
+export class InvalidConfChangeError extends RaftError {
+  constructor(
+    readonly problem: ConfChangeProblem,
+    readonly node: string,
+    message: string,
+  ) {
+    super(`invalid membership change for ${node}: ${problem}: ${message}`);
+  }
+}
+
+/** transferLeadership() named a node that cannot take leadership. */
+export class LeadershipTransferError extends RaftError {
+  constructor(
+    readonly transferee: string,
+    readonly problem: 'not-a-voter',
+  ) {
+    super(`cannot transfer leadership to ${transferee}: ${problem}`);
   }
 }
 
@@ -52,4 +85,13 @@ export class AssertionError extends Error {
 
 export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new AssertionError(message);
+}
+
+/**
+ * An invariant does not hold: throws AssertionError. For hot paths, where a
+ * message built on every call would cost: `if (!(invariant)) fail(\`...\`)`
+ * builds the message only on failure.
+ */
+export function fail(message: string): never {
+  throw new AssertionError(message);
 }

@@ -167,6 +167,14 @@ export interface SoftState {
  *     itself toward the commit quorum only now) and the batch is taken.
  *
  * Serve each ReadState once the local applied index reaches its index.
+ *
+ * When the batch carries a new term (hardState.term changed),
+ * `messagesBeforePersist` is empty: every message waits for the persist, since
+ * nothing may be sent in a term the replica could forget in a crash.
+ * A committed ConfChange entry takes effect when advance() acknowledges the
+ * batch that handed it out.
+ * A Snap message's metadata is the core's latest snapshot (from compact() or an
+ * installed one) when the batch was built: the driver streams that snapshot.
  */
 export interface Ready {
   readonly softState: SoftState | null;
