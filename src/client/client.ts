@@ -39,7 +39,8 @@ export interface WriteOptions {
   readonly timeoutMs?: number;
 }
 
-export type CasExpectation = { readonly value: Uint8Array } | { readonly modRevision: number };
+/** What the key must hold for the swap: a value, absence, or a mod revision (0 = absent). */
+export type CasExpectation = { readonly value: Uint8Array } | { readonly absent: true } | { readonly modRevision: number };
 
 export class EdgernetesClient {
   readonly clientId: string;
@@ -70,32 +71,37 @@ export class EdgernetesClient {
     return this.endpointSet.call(KVClient, (c) => c.get, request, options.timeoutMs);
   }
 
-  range(namespace: string, prefix: string, limit = 0, startAfter = '', options: ReadOptions = {}): Promise<RangeResponse> {
-    const request = { header: { stale: options.stale ?? false }, namespace, prefix, limit, startAfter };
+  range(namespace: string, prefix: string, limit = 0, cursor = '', options: ReadOptions = {}): Promise<RangeResponse> {
+    const request = { header: { stale: options.stale ?? false }, namespace, prefix, limit, cursor };
     return this.endpointSet.call(KVClient, (c) => c.range, request, options.timeoutMs);
   }
 
-  delete(namespace: string, key: string, prefix = false, options: WriteOptions = {}): Promise<DeleteResponse> {
-    const request = { header: this.writeHeader(), namespace, key, prefix };
+  /** Deletes `key`, or with `prefix` up to `limit` keys starting with it (repeat while `more`). */
+  delete(namespace: string, key: string, prefix = false, limit = 0, options: WriteOptions = {}): Promise<DeleteResponse> {
+    const request = { header: this.writeHeader(), namespace, key, prefix, limit };
     return this.endpointSet.call(KVClient, (c) => c.delete, request, options.timeoutMs);
   }
 
+  /** Sets `key` to `value` (null deletes it) if `expect` holds; `swapped` says whether it did. */
   compareAndSwap(
     namespace: string,
     key: string,
     expect: CasExpectation,
-    value: Uint8Array,
+    value: Uint8Array | null,
     options: WriteOptions = {},
   ): Promise<CompareAndSwapResponse> {
     const request = {
       header: this.writeHeader(),
       namespace,
       key,
-      value: Buffer.from(value),
+      value: Buffer.from(value ?? new Uint8Array(0)),
+      delete: value === null,
       expect:
         'value' in expect
           ? { $case: 'expectValue' as const, value: Buffer.from(expect.value) }
-          : { $case: 'expectModRevision' as const, value: expect.modRevision },
+          : 'absent' in expect
+            ? { $case: 'expectAbsent' as const, value: true }
+            : { $case: 'expectModRevision' as const, value: expect.modRevision },
     };
     return this.endpointSet.call(KVClient, (c) => c.compareAndSwap, request, options.timeoutMs);
   }

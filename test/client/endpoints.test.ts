@@ -24,7 +24,7 @@ async function startReplica(name: string, behaviour: Behaviour): Promise<FakeRep
       seen.push(call.request);
       if (behaviour === 'unavailable') return cb({ code: status.UNAVAILABLE, details: `${name}: no leader` });
       if (behaviour === 'invalid') return cb({ code: status.INVALID_ARGUMENT, details: 'key: must not be empty' });
-      cb(null, { header: { revision: 7, memberId: name, raftTerm: 2 }, prev: undefined });
+      cb(null, { header: { revision: 7, memberId: name, raftTerm: 2 }, createRevision: 7, modRevision: 7, version: 1, prevModRevision: 0 });
     },
     get: unimplemented,
     range: unimplemented,
