@@ -1,0 +1,383 @@
+/**
+ * The replicated state machine of one replica: committed Raft entries in,
+ * LevelDB state out, plus consistent reads, watches and snapshots.
+ *
+ * Contracts with the driver (the server's Raft loop):
+ * - apply() calls never overlap, and never overlap restoreSnapshot(); entries
+ *   come in log order. Entries at or below the applied index are skipped; the
+ *   first new entry must be applied + 1 (asserted).
+ * - Each apply() is ONE LevelDB batch holding the data and the new applied
+ *   index, so after a crash the state is exactly "all entries up to the stored
+ *   applied index": replaying the WAL from there neither repeats nor skips one.
+ * - A storage failure during apply or a swap leaves this instance failed
+ *   (StateMachineFailedError on every call); reopening the directory recovers.
+ *
+ * Reads, watches and snapshot streams may run at any time concurrently with
+ * apply; each reads one point-in-time LevelDB snapshot.
+ */
+import { mkdir } from 'node:fs/promises';
+import { AssertionError, assert } from '../raft/core/errors.js';
+import { logIndex, term, type Entry, type LogIndex, type Term } from '../raft/core/types.js';
+import { applyEntry, type ApplyContext } from './apply.js';
+import { BatchWrites } from './batch.js';
+import { readHistory } from './changelog.js';
+import { decodeRecord, encodeRecord } from './codec.js';
+import {
+  checkStoredLimits,
+  resolveLocalSettings,
+  resolveReplicatedLimits,
+  type LocalSettings,
+  type ReplicatedLimits,
+  type StateMachineOptions,
+} from './config.js';
+import { StateMachineClosedError, StateMachineFailedError, StoreOpenError, TooManyReadersError } from './errors.js';
+import { META_KEY, toBuffer } from './keys.js';
+import { assertMeta, copyMeta, initialMeta, STORE_FORMAT_VERSION, type MetaState } from './meta.js';
+import { ReadView } from './reads.js';
+import { buildFromChunks } from './restore.js';
+import type { ApplyResult } from './results.js';
+import { SessionTable } from './sessions.js';
+import type { SnapshotChunk } from './snapshot-format.js';
+import { snapshotSource, type SnapshotSource } from './snapshot-stream.js';
+import { openDb, readSync, type Db, type DbSnapshot } from './store.js';
+import { nodeFileOps, recoverSwap, statePaths, swapIn, type FileOps, type StatePaths } from './swap.js';
+import { WatchHub, type WatchOptions, type WatchSource, type Watcher } from './watch.js';
+
+export type { SnapshotSource } from './snapshot-stream.js';
+
+export interface StateMachineStatus {
+  readonly appliedIndex: LogIndex;
+  readonly appliedTerm: Term;
+  readonly revision: number;
+  readonly schedulingRevision: number;
+  /** Oldest revision a watch can start from. */
+  readonly changeLogFirstRevision: number;
+  readonly nodes: number;
+  readonly models: number;
+  readonly kvKeys: number;
+  readonly kvBytes: number;
+  readonly sessions: number;
+  readonly watchers: number;
+  readonly limits: ReplicatedLimits;
+}
+
+interface Loaded {
+  readonly db: Db;
+  readonly meta: MetaState;
+  readonly sessions: SessionTable;
+}
+
+async function loadDatabase(location: string, givenLimits: Partial<ReplicatedLimits> | undefined): Promise<Loaded> {
+  const db = await openDb(location);
+  try {
+    const bytes = readSync(db, META_KEY);
+    let meta: MetaState;
+    if (bytes === undefined) {
+      meta = initialMeta(resolveReplicatedLimits(givenLimits));
+      await db.put(toBuffer(META_KEY), encodeRecord(meta), { sync: true });
+    } else {
+      meta = decodeRecord<MetaState>(bytes);
+      if (meta.formatVersion !== STORE_FORMAT_VERSION) {
+        throw new StoreOpenError(`state database format ${meta.formatVersion} is not ${STORE_FORMAT_VERSION}`);
+      }
+      resolveReplicatedLimits(givenLimits);
+      checkStoredLimits(meta.limits, givenLimits);
+    }
+    assertMeta(meta);
+    return { db, meta, sessions: await SessionTable.load(db, meta.limits.sessionsMax) };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
+export class StateMachine {
+  private state: 'open' | 'failed' | 'closed' = 'open';
+  private failure: unknown = null;
+  private applying = false;
+  private restoring = false;
+  private readers = 0;
+  private readersDrained: (() => void) | null = null;
+  private swapping: Promise<void> | null = null;
+  private snapshotStreams = 0;
+  private readonly hub: WatchHub;
+  private readonly watchSource: WatchSource;
+
+  private constructor(
+    private readonly paths: StatePaths,
+    private readonly settings: LocalSettings,
+    private readonly fileOps: FileOps,
+    private db: Db,
+    private meta: MetaState,
+    private sessions: SessionTable,
+  ) {
+    this.hub = new WatchHub(settings.watchersMax, {
+      bufferEventsMax: settings.watchBufferEventsMax,
+      bufferBytesMax: settings.watchBufferBytesMax,
+      historyPageRevisions: settings.watchHistoryPageRevisions,
+    });
+    this.watchSource = {
+      committedRevision: () => this.meta.revision,
+      readHistory: (from, revisionsMax, bytesMax) => this.readChangeLog(from, revisionsMax, bytesMax),
+    };
+  }
+
+  /**
+   * Opens (or creates) the state in `dir`, first finishing or discarding an
+   * interrupted snapshot swap. Throws FsmConfigError, StoreOpenError.
+   */
+  static async open(dir: string, options: StateMachineOptions = {}): Promise<StateMachine> {
+    const settings = resolveLocalSettings(options);
+    const fileOps = options.fileOps ?? nodeFileOps;
+    const paths = statePaths(dir);
+    await mkdir(dir, { recursive: true });
+    await recoverSwap(paths, fileOps);
+    const loaded = await loadDatabase(paths.db, options.replicatedLimits);
+    return new StateMachine(paths, settings, fileOps, loaded.db, loaded.meta, loaded.sessions);
+  }
+
+  get appliedIndex(): LogIndex {
+    return logIndex(this.meta.appliedIndex);
+  }
+
+  get revision(): number {
+    return this.meta.revision;
+  }
+
+  status(): StateMachineStatus {
+    const m = this.meta;
+    return {
+      appliedIndex: logIndex(m.appliedIndex),
+      appliedTerm: term(m.appliedTerm),
+      revision: m.revision,
+      schedulingRevision: m.schedulingRevision,
+      changeLogFirstRevision: m.changeLogFirstRevision,
+      nodes: m.nodeCount,
+      models: m.modelCount,
+      kvKeys: m.kvKeyCount,
+      kvBytes: m.kvBytes,
+      sessions: this.sessions.size,
+      watchers: this.hub.size,
+      limits: m.limits,
+    };
+  }
+
+  /** Applies committed entries; one result per entry given (skipped ones included). */
+  async apply(entries: readonly Entry[]): Promise<ApplyResult[]> {
+    this.checkUsable();
+    assert(!this.applying && !this.restoring, 'apply does not overlap apply or restoreSnapshot');
+    this.applying = true;
+    try {
+      return await this.applyExclusive(entries);
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  private async applyExclusive(entries: readonly Entry[]): Promise<ApplyResult[]> {
+    const applied = this.meta.appliedIndex;
+    const skipped = entries.filter((e) => e.index <= applied);
+    const fresh = entries.slice(skipped.length);
+    assert(
+      fresh.every((e) => e.index > applied),
+      'entries ascend: skipped ones come first',
+    );
+    fresh.forEach((e, i) => {
+      assert(
+        e.index === applied + 1 + i,
+        `entry ${e.index} must be ${applied + 1 + i} (contiguous after applied ${applied})`,
+      );
+      assert(
+        e.term >= (i === 0 ? this.meta.appliedTerm : fresh[i - 1]!.term),
+        `entry ${e.index} has a non-decreasing term`,
+      );
+    });
+    const results: ApplyResult[] = skipped.map((e) => ({
+      index: e.index,
+      revision: this.meta.revision,
+      outcome: { status: 'skipped' },
+      duplicate: false,
+    }));
+    if (fresh.length === 0) return results;
+    const ctx: ApplyContext = {
+      batch: new BatchWrites(this.db),
+      meta: copyMeta(this.meta),
+      sessions: this.sessions,
+      events: [],
+    };
+    try {
+      for (const entry of fresh) results.push(await applyEntry(ctx, entry));
+      ctx.batch.put(META_KEY, encodeRecord(ctx.meta));
+      await ctx.batch.write({ sync: this.settings.syncWrites });
+    } catch (err) {
+      this.poison(err);
+      if (err instanceof AssertionError) throw err;
+      throw new StateMachineFailedError('applying a batch failed; reopen the state machine to recover', { cause: err });
+    }
+    assertMeta(ctx.meta);
+    this.meta = ctx.meta;
+    this.hub.publish(ctx.events, ctx.meta.revision);
+    return results;
+  }
+
+  /**
+   * Runs `read` on one consistent view of the applied state. The view is
+   * valid only until `read` settles; keep it short (a restore waits for it).
+   */
+  async read<T>(read: (view: ReadView) => Promise<T>): Promise<T> {
+    return this.withSnapshot(async (db, snapshot) => {
+      const meta = await ReadView.readMeta(db, snapshot);
+      return read(new ReadView(db, snapshot, meta, this.settings.readPageItemsMax));
+    });
+  }
+
+  /**
+   * Opens a watch (see watch.ts). Throws CompactedError when `fromRevision`
+   * is older than the change log, ValidationError, TooManyReadersError.
+   */
+  watch(options: WatchOptions = {}): Watcher {
+    this.checkUsable();
+    return this.hub.open(this.watchSource, options, this.meta.changeLogFirstRevision);
+  }
+
+  /** A point-in-time snapshot of the whole state, to stream in chunks. */
+  async createSnapshot(): Promise<SnapshotSource> {
+    await this.waitForSwap();
+    this.checkUsable();
+    if (this.snapshotStreams >= this.settings.snapshotStreamsMax) {
+      throw new TooManyReadersError('snapshots', this.settings.snapshotStreamsMax);
+    }
+    const db = this.db;
+    const snapshot = db.snapshot();
+    this.snapshotStreams += 1;
+    let released = false;
+    const release = async (): Promise<void> => {
+      if (released) return;
+      released = true;
+      this.snapshotStreams -= 1;
+      await snapshot.close();
+    };
+    try {
+      const meta = await ReadView.readMeta(db, snapshot);
+      const members = await new ReadView(db, snapshot, meta, this.settings.readPageItemsMax).listMembers();
+      return snapshotSource(db, snapshot, meta, members, this.settings.snapshotChunkBytes, release);
+    } catch (err) {
+      await release();
+      throw err;
+    }
+  }
+
+  /**
+   * Installs a snapshot received in chunks: builds and verifies a new database
+   * beside the live one, then swaps it in (crash-safe, see swap.ts). Live
+   * watchers are cancelled (WatchCancelledError 'restored'). On a verification
+   * failure (SnapshotCorruptError, SnapshotOutdatedError) nothing changes.
+   */
+  async restoreSnapshot(
+    chunks: AsyncIterable<SnapshotChunk>,
+  ): Promise<{ index: LogIndex; term: Term; revision: number }> {
+    this.checkUsable();
+    assert(!this.applying && !this.restoring, 'restoreSnapshot does not overlap apply or another restore');
+    this.restoring = true;
+    try {
+      const header = await buildFromChunks(this.paths.restore, chunks, this.meta.appliedIndex);
+      await this.swapDatabase();
+      assert(this.meta.appliedIndex === header.index, 'after a restore the applied index is the snapshot index');
+      return { index: logIndex(header.index), term: term(header.term), revision: header.revision };
+    } finally {
+      this.restoring = false;
+    }
+  }
+
+  private async swapDatabase(): Promise<void> {
+    let swapped!: () => void;
+    this.swapping = new Promise<void>((resolve) => (swapped = resolve));
+    try {
+      await this.drainReaders();
+      this.hub.cancelAll('restored');
+      await this.db.close();
+      await swapIn(this.paths, this.fileOps);
+      const loaded = await loadDatabase(this.paths.db, undefined);
+      this.db = loaded.db;
+      this.meta = loaded.meta;
+      this.sessions = loaded.sessions;
+    } catch (err) {
+      this.poison(err);
+      if (err instanceof AssertionError) throw err;
+      throw new StateMachineFailedError('installing a snapshot failed; reopen the state machine to recover', {
+        cause: err,
+      });
+    } finally {
+      this.swapping = null;
+      swapped();
+    }
+  }
+
+  /**
+   * Makes every applied batch durable (one fsync) and returns the applied
+   * index that is now on disk. Call before letting the WAL drop entries.
+   */
+  async sync(): Promise<LogIndex> {
+    this.checkUsable();
+    const durable = this.meta.appliedIndex;
+    // A delete of an absent key: no content change, but an fsync of LevelDB's log.
+    await this.db.batch([{ type: 'del', key: toBuffer('_sync') }], { sync: true });
+    return logIndex(durable);
+  }
+
+  /** Closes the database; watchers end with WatchCancelledError 'closed'. Idempotent. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    assert(!this.applying && !this.restoring, 'close after apply and restore have finished');
+    this.state = 'closed';
+    this.hub.cancelAll('closed');
+    await this.drainReaders();
+    await this.db.close();
+  }
+
+  private poison(err: unknown): void {
+    this.state = 'failed';
+    this.failure = err;
+    this.hub.cancelAll('closed');
+  }
+
+  private checkUsable(): void {
+    if (this.state === 'closed') throw new StateMachineClosedError();
+    if (this.state === 'failed') {
+      throw new StateMachineFailedError('the state machine failed earlier; reopen it', { cause: this.failure });
+    }
+  }
+
+  private async waitForSwap(): Promise<void> {
+    while (this.swapping !== null) await this.swapping;
+  }
+
+  private async withSnapshot<T>(read: (db: Db, snapshot: DbSnapshot) => Promise<T>): Promise<T> {
+    await this.waitForSwap();
+    this.checkUsable();
+    const db = this.db;
+    const snapshot = db.snapshot();
+    this.readers += 1;
+    try {
+      return await read(db, snapshot);
+    } finally {
+      await snapshot.close();
+      this.readers -= 1;
+      if (this.readers === 0) this.readersDrained?.();
+    }
+  }
+
+  private async drainReaders(): Promise<void> {
+    while (this.readers > 0) await new Promise<void>((resolve) => (this.readersDrained = resolve));
+    this.readersDrained = null;
+  }
+
+  private readChangeLog(from: number, revisionsMax: number, bytesMax: number) {
+    return this.withSnapshot(async (db, snapshot) => {
+      const meta = await ReadView.readMeta(db, snapshot);
+      const firstRevision = meta.changeLogFirstRevision;
+      if (from < firstRevision) return { page: { events: [], throughRevision: from - 1 }, firstRevision };
+      return { page: await readHistory(db, snapshot, from, revisionsMax, bytesMax), firstRevision };
+    });
+  }
+}
