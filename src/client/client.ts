@@ -106,12 +106,14 @@ export class EdgernetesClient {
     return this.endpointSet.call(KVClient, (c) => c.compareAndSwap, request, options.timeoutMs);
   }
 
-  clusterStatus(options: ReadOptions = {}): Promise<StatusResponse> {
-    return this.endpointSet.call(ClusterClient, (c) => c.status, {}, options.timeoutMs);
+  /** Every member's role and indexes (the answering replica asks the others); `localOnly` asks just one. */
+  clusterStatus(options: ReadOptions & { localOnly?: boolean } = {}): Promise<StatusResponse> {
+    return this.endpointSet.call(ClusterClient, (c) => c.status, { localOnly: options.localOnly ?? false }, options.timeoutMs);
   }
 
-  addMember(id: string, address: string, stayLearner = false, options: WriteOptions = {}): Promise<AddMemberResponse> {
-    return this.endpointSet.call(ClusterClient, (c) => c.addMember, { id, address, stayLearner }, options.timeoutMs);
+  /** Adds a replica as a learner; the leader promotes it to voter once caught up. */
+  addMember(id: string, address: string, options: WriteOptions = {}): Promise<AddMemberResponse> {
+    return this.endpointSet.call(ClusterClient, (c) => c.addMember, { id, address }, options.timeoutMs);
   }
 
   removeMember(id: string, options: WriteOptions = {}): Promise<RemoveMemberResponse> {

@@ -38,7 +38,8 @@ type UnaryMethod<Req, Res> = (
 export class EndpointSet {
   private readonly options: EndpointSetOptions;
   private preferred = 0;
-  private readonly clients = new Map<string, Client>();
+  /** Per service constructor (generated constructors share one `name`), per endpoint. */
+  private readonly clients = new Map<Function, Map<string, Client>>();
 
   constructor(options: Partial<EndpointSetOptions> & { endpoints: readonly string[] }) {
     if (options.endpoints.length === 0) throw new RangeError('endpoints: at least one endpoint is required');
@@ -54,15 +55,16 @@ export class EndpointSet {
 
   /** A client of service `Ctor` for `endpoint`, cached; each endpoint gets its own channel. */
   clientFor<C extends Client>(Ctor: ClientCtor<C>, endpoint: string): C {
-    const key = `${Ctor.name}@${endpoint}`;
-    let client = this.clients.get(key) as C | undefined;
+    let byEndpoint = this.clients.get(Ctor);
+    if (byEndpoint === undefined) this.clients.set(Ctor, (byEndpoint = new Map()));
+    let client = byEndpoint.get(endpoint) as C | undefined;
     if (client === undefined) {
       client = new Ctor(endpoint, credentials.createInsecure(), {
         'grpc.use_local_subchannel_pool': 1,
         'grpc.initial_reconnect_backoff_ms': 100,
         'grpc.max_reconnect_backoff_ms': 1_000,
       });
-      this.clients.set(key, client);
+      byEndpoint.set(endpoint, client);
     }
     return client;
   }
@@ -103,7 +105,7 @@ export class EndpointSet {
   }
 
   close(): void {
-    for (const client of this.clients.values()) client.close();
+    for (const byEndpoint of this.clients.values()) for (const client of byEndpoint.values()) client.close();
     this.clients.clear();
   }
 }

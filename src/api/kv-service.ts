@@ -1,0 +1,139 @@
+/**
+ * The KV gRPC service: a small namespaced key-value store replicated through
+ * Raft. Writes go to the leader (forwarded when received by a follower) and
+ * answer once applied; reads are linearizable unless `header.stale`.
+ */
+
+import type { KvEntry } from '../fsm/index.js';
+import type { WriteHeader } from '../gen/edgernetes/api/v1/common.js';
+import {
+  KVClient,
+  type CompareAndSwapRequest,
+  type CompareAndSwapResponse,
+  type DeleteRequest,
+  type DeleteResponse,
+  type GetRequest,
+  type GetResponse,
+  type KeyValue,
+  type KVServer,
+  type PutRequest,
+  type PutResponse,
+  type RangeRequest,
+  type RangeResponse,
+} from '../gen/edgernetes/api/v1/kv.js';
+import { unary, type CallDefaults, type CallContext } from './call.js';
+import type { CommandBody, ReplicaApi } from './replica-api.js';
+import { appliedResult, header } from './responses.js';
+import { ApiError, invalidArgument } from './status.js';
+
+/** Keys deleted by one prefix delete when the caller gives no limit. */
+const DELETE_RANGE_LIMIT_DEFAULT = 1000;
+
+function session(h: WriteHeader | undefined): Pick<CommandBody, 'clientId' | 'seq'> {
+  if (h === undefined || h.clientId === '') {
+    if (h !== undefined && h.seq !== 0) throw invalidArgument('header.seq', 'must be 0 when header.client_id is empty');
+    return { clientId: '', seq: 0 };
+  }
+  if (!Number.isSafeInteger(h.seq) || h.seq < 1) throw invalidArgument('header.seq', `must be at least 1 with a client_id, got ${h.seq}`);
+  return { clientId: h.clientId, seq: h.seq };
+}
+
+function toKeyValue(e: KvEntry): KeyValue {
+  return {
+    namespace: e.namespace,
+    key: e.key,
+    value: Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength),
+    createRevision: e.createRevision,
+    modRevision: e.modRevision,
+    version: e.version,
+  };
+}
+
+function casExpectation(request: CompareAndSwapRequest) {
+  const expect = request.expect;
+  if (expect === undefined) throw invalidArgument('expect', 'one of expect_value, expect_absent or expect_mod_revision is required');
+  switch (expect.$case) {
+    case 'expectValue':
+      return { kind: 'value' as const, value: new Uint8Array(expect.value) };
+    case 'expectAbsent':
+      return { kind: 'value' as const, value: null };
+    case 'expectModRevision':
+      return { kind: 'modRevision' as const, modRevision: expect.value };
+  }
+}
+
+export function kvService(replica: ReplicaApi, defaults: CallDefaults): KVServer {
+  /** Runs `write` here on the leader, or forwards the call to it. */
+  const onLeader = <Req, Res>(method: (c: KVClient) => Function, request: Req, context: CallContext, write: () => Promise<Res>) =>
+    replica.isLeader() ? write() : replica.forwardToLeader<KVClient, Req, Res>(KVClient, method, request, context);
+
+  return {
+    put: unary<PutRequest, PutResponse>(defaults, (request, context) =>
+      onLeader((c) => c.put, request, context, async () => {
+        const op = { kind: 'kv.put' as const, namespace: request.namespace, key: request.key, value: new Uint8Array(request.value) };
+        const result = await replica.write({ ...session(request.header), op }, context);
+        const r = appliedResult(result, 'kv.put');
+        return {
+          header: header(replica, result.revision),
+          createRevision: r.createRevision,
+          modRevision: r.modRevision,
+          version: r.version,
+          prevModRevision: r.prevModRevision,
+        };
+      }),
+    ),
+
+    delete: unary<DeleteRequest, DeleteResponse>(defaults, (request, context) =>
+      onLeader((c) => c.delete, request, context, async () => {
+        const s = session(request.header);
+        if (request.prefix) {
+          const limit = request.limit === 0 ? DELETE_RANGE_LIMIT_DEFAULT : request.limit;
+          const op = { kind: 'kv.deleteRange' as const, namespace: request.namespace, prefix: request.key, limit };
+          const result = await replica.write({ ...s, op }, context);
+          const r = appliedResult(result, 'kv.deleteRange');
+          return { header: header(replica, result.revision), deleted: r.deleted, more: r.more };
+        }
+        const op = { kind: 'kv.delete' as const, namespace: request.namespace, key: request.key };
+        const result = await replica.write({ ...s, op }, context);
+        const r = appliedResult(result, 'kv.delete');
+        return { header: header(replica, result.revision), deleted: r.deleted ? 1 : 0, more: false };
+      }),
+    ),
+
+    compareAndSwap: unary<CompareAndSwapRequest, CompareAndSwapResponse>(defaults, (request, context) =>
+      onLeader((c) => c.compareAndSwap, request, context, async () => {
+        const op = {
+          kind: 'kv.cas' as const,
+          namespace: request.namespace,
+          key: request.key,
+          expect: casExpectation(request),
+          value: request.delete ? null : new Uint8Array(request.value),
+        };
+        const result = await replica.write({ ...session(request.header), op }, context);
+        const outcome = result.outcome;
+        // A failed comparison is an answer, not an error: the caller asked a question.
+        if (outcome.status === 'rejected' && outcome.rejection.code === 'CasMismatch') {
+          return { header: header(replica, result.revision), swapped: false, modRevision: 0 };
+        }
+        const r = appliedResult(result, 'kv.cas');
+        return { header: header(replica, result.revision), swapped: true, modRevision: r.modRevision };
+      }),
+    ),
+
+    get: unary<GetRequest, GetResponse>(defaults, async (request, context) => {
+      const { value, revision } = await replica.read(request.header?.stale ?? false, context, (view) =>
+        view.kvGet(request.namespace, request.key),
+      );
+      return { header: header(replica, revision), found: value !== undefined, kv: value === undefined ? undefined : toKeyValue(value) };
+    }),
+
+    range: unary<RangeRequest, RangeResponse>(defaults, async (request, context) => {
+      const page = { ...(request.limit > 0 ? { limit: request.limit } : {}), ...(request.cursor !== '' ? { cursor: request.cursor } : {}) };
+      const { value, revision } = await replica.read(request.header?.stale ?? false, context, (view) =>
+        view.kvRange(request.namespace, request.prefix, page),
+      );
+      return { header: header(replica, revision), kvs: value.items.map(toKeyValue), nextCursor: value.nextCursor ?? '' };
+    }),
+  };
+}
+

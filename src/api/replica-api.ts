@@ -1,0 +1,36 @@
+/**
+ * What the API services need from the replica they run on. Implemented by
+ * src/server/replica.ts; kept narrow so the services stay thin and testable.
+ */
+import type { Client } from '@grpc/grpc-js';
+import type { ApplyResult, Command, ReadView } from '../fsm/index.js';
+import type { CallContext } from './call.js';
+
+export type CommandBody = Omit<Command, 'v'>;
+
+export interface ReadResult<T> {
+  readonly value: T;
+  /** Revision of the state read. */
+  readonly revision: number;
+}
+
+export interface ReplicaApi {
+  readonly id: string;
+  /** Current Raft term as this replica knows it. */
+  term(): number;
+  isLeader(): boolean;
+  /** Propose `command` on this replica (the leader) and wait until applied. Throws NotLeaderError otherwise. */
+  write(command: CommandBody, context: CallContext): Promise<ApplyResult>;
+  /** Read from local state; linearizable (ReadIndex) unless `stale`. */
+  read<T>(stale: boolean, context: CallContext, read: (view: ReadView) => Promise<T>): Promise<ReadResult<T>>;
+  /**
+   * Send this call to the leader instead (one hop; waits for a leader until the
+   * deadline). `method` picks the same method on a client of the leader.
+   */
+  forwardToLeader<C extends Client, Req, Res>(
+    Ctor: new (address: string, credentials: import('@grpc/grpc-js').ChannelCredentials, options?: object) => C,
+    method: (client: C) => Function,
+    request: Req,
+    context: CallContext,
+  ): Promise<Res>;
+}

@@ -1,0 +1,71 @@
+/**
+ * `edgernetes server`: one control-plane replica. Every flag also reads an
+ * EDGERNETES_* environment variable. SIGTERM/SIGINT: hand leadership over if
+ * leader, finish in-flight work, flush, exit 0.
+ */
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { parseServerConfig, SERVER_FLAGS, ServerConfigError, envName, type RawServerOptions } from '../server/config.js';
+import { Replica } from '../server/replica.js';
+
+const FLAG_HELP: Record<(typeof SERVER_FLAGS)[number], string> = {
+  id: 'stable id of this replica, e.g. n1',
+  'data-dir': 'directory for the WAL and the state machine',
+  listen: 'HOST:PORT for clients and peers',
+  peers: 'founding members, ID=HOST:PORT,... (including this one)',
+  join: 'HOST:PORT of a running replica: join that cluster as a learner',
+  advertise: 'HOST:PORT others use to reach this replica (default: --listen)',
+  'tick-interval-ms': 'Raft tick (default 100)',
+  'heartbeat-interval-ms': 'leader heartbeat interval (default 100)',
+  'election-timeout-ms': 'election timeout (default 1000)',
+  'snapshot-entries': 'compact the log every N applied entries (default 10000)',
+  'log-level': 'debug|info|warn|error (default info)',
+};
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function registerServer(program: Command): void {
+  const command = program.command('server').description('run one control-plane replica');
+  for (const flag of SERVER_FLAGS) command.option(`--${flag} <value>`, `${FLAG_HELP[flag]} [env ${envName(flag)}]`);
+  command.action(async (options: Record<string, string | undefined>) => {
+    const raw: RawServerOptions = {};
+    for (const flag of SERVER_FLAGS) raw[flag] = options[camel(flag)];
+    let config;
+    try {
+      config = parseServerConfig(raw);
+    } catch (err) {
+      if (!(err instanceof ServerConfigError)) throw err;
+      process.stderr.write(`edgernetes server: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const logger = pino({ level: config.logLevel, base: { member: config.id } });
+    let replica: Replica;
+    try {
+      replica = await Replica.start(config, logger);
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'replica failed to start');
+      process.stderr.write(`edgernetes server: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, 'stopping');
+      replica.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err: (err as Error).message }, 'stop failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    replica.driver.onFailure((err) => {
+      logger.fatal({ err: err.message }, 'replica failed');
+      process.exit(1);
+    });
+  });
+}

@@ -1,0 +1,442 @@
+/**
+ * The replica driver: the one loop that owns a RaftCore. It feeds the core
+ * ticks, peer messages, proposals and read requests; takes one Ready batch at
+ * a time; does that batch's I/O in the order types.ts documents; and advances.
+ *
+ * Group commit falls out of this shape: while one batch's fdatasync runs, new
+ * proposals and messages are stepped into the core and all land in the next
+ * batch, so under load one WAL write, one fsync and one AppendEntries per
+ * follower carry many proposals.
+ *
+ * Applying committed entries runs on its own ordered chain so the next batch's
+ * fsync overlaps the previous batch's LevelDB write; the chain is bounded
+ * (the loop waits for it when too many entries are queued).
+ */
+import type { RaftCore, RaftStatus } from '../core/api.js';
+import { NotLeaderError } from '../core/errors.js';
+import { EntryType, MessageType, Role, type ConfChange, type Entry, type LogIndex, type Message, type NodeId, type Ready, type Snapshot, type SnapshotMetadata, type Term } from '../core/types.js';
+import { ProposalLostError, StoppedError } from './errors.js';
+import type { ApplyTarget, DriverLogger, DurableLog, LeaderInfo, PeerNetwork } from './ports.js';
+import { ReadBarrier } from './read-barrier.js';
+import { Waiters } from './waiters.js';
+
+/** Snapshot I/O the driver delegates (it needs the state machine and the transport). */
+export interface SnapshotPort {
+  /** Stream the current state-machine snapshot to the follower named in `message`. Rejects on failure. */
+  send(message: Message): Promise<void>;
+  /**
+   * A Snap message arrived after its data was staged by the transport's sink:
+   * restore the state machine from it. Returns false when nothing usable is staged.
+   */
+  installStaged(message: Message): Promise<boolean>;
+  /** Make the state machine durable through its applied index (before the log is compacted). */
+  syncStateMachine(): Promise<LogIndex>;
+}
+
+export interface DriverOptions<R> {
+  readonly id: NodeId;
+  readonly core: RaftCore;
+  readonly log: DurableLog;
+  readonly network: PeerNetwork;
+  readonly stateMachine: ApplyTarget<R>;
+  readonly snapshots: SnapshotPort;
+  readonly logger: DriverLogger;
+  readonly tickIntervalMs: number;
+  readonly electionTimeoutMs: number;
+  /** Compact the log after this many entries applied since the last snapshot. */
+  readonly snapshotEntries: number;
+  /** Entries kept in memory behind a snapshot for slow followers. */
+  readonly snapshotRetainEntries: number;
+  readonly proposalsMax: number;
+  readonly readsMax: number;
+  /** The loop stops taking batches while more entries than this wait to be applied. */
+  readonly applyQueueEntriesMax: number;
+  /** Unique per process start: makes read contexts unique across restarts. */
+  readonly bootNonce: string;
+}
+
+type LeaderListener = (info: LeaderInfo) => void;
+
+export class RaftDriver<R> {
+  private readonly core: RaftCore;
+  private readonly proposals: Waiters<number, R>;
+  /** Term each waiting proposal was appended in: the applied entry must match it. */
+  private readonly proposalTerms = new Map<number, Term>();
+  private readonly reads: ReadBarrier;
+  private readonly leaderListeners = new Set<LeaderListener>();
+  private readonly snapshotsSending = new Set<NodeId>();
+  private tickTimer: NodeJS.Timeout | null = null;
+  private loopRunning = false;
+  private loopScheduled = false;
+  private applyTail: Promise<void> = Promise.resolve();
+  private applyQueuedEntries = 0;
+  private compacting = false;
+  private lastSnapshotIndex: number;
+  private state: 'new' | 'running' | 'stopping' | 'stopped' | 'failed' = 'new';
+  private failure: Error | null = null;
+  private leader: LeaderInfo = { leader: null, term: 0 as Term };
+
+  constructor(private readonly options: DriverOptions<R>) {
+    this.core = options.core;
+    this.proposals = new Waiters(options.proposalsMax, 'proposals');
+    this.reads = new ReadBarrier(`${options.id}-${options.bootNonce}`, options.readsMax, options.electionTimeoutMs);
+    this.lastSnapshotIndex = options.log.snapshotIndex;
+  }
+
+  start(): void {
+    if (this.state !== 'new') throw new Error(`driver start(): already ${this.state}`);
+    this.state = 'running';
+    this.tickTimer = setInterval(() => this.onTick(), this.options.tickIntervalMs);
+    this.scheduleLoop();
+  }
+
+  get id(): NodeId {
+    return this.options.id;
+  }
+
+  status(): RaftStatus {
+    return this.core.status();
+  }
+
+  leaderInfo(): LeaderInfo {
+    return this.leader;
+  }
+
+  isLeader(): boolean {
+    return this.leader.leader === this.options.id;
+  }
+
+  onLeaderChange(listener: LeaderListener): () => void {
+    this.leaderListeners.add(listener);
+    return () => this.leaderListeners.delete(listener);
+  }
+
+  /** Messages from peers (transport callback). Snap messages install their staged data first. */
+  receive(messages: readonly Message[]): void {
+    if (this.state !== 'running') return;
+    for (const m of messages) {
+      if (m.type === MessageType.Snap) this.receiveSnapshot(m);
+      else this.core.step(m);
+    }
+    this.scheduleLoop();
+  }
+
+  /** The transport lost its connection to `peer`. */
+  peerUnreachable(peer: NodeId): void {
+    if (this.state !== 'running') return;
+    this.core.reportUnreachable(peer);
+    this.scheduleLoop();
+  }
+
+  /**
+   * Propose `data` on this replica, which must be the leader (the API layer
+   * forwards to the leader otherwise). Resolves with the state machine's
+   * result once applied here. Throws NotLeaderError, ProposalDroppedError.
+   */
+  propose(data: Uint8Array, deadlineMs: number): Promise<R> {
+    this.checkRunning();
+    if (!this.isLeader()) return Promise.reject(new NotLeaderError(this.leader.leader));
+    const result = this.core.propose(data);
+    if (result.kind !== 'appended') return Promise.reject(new NotLeaderError(result.leader));
+    return this.waitApplied(result.term, result.index, deadlineMs, 'write');
+  }
+
+  /** Propose a membership change (leader only). Resolves once applied here. */
+  proposeConfChange(change: ConfChange, deadlineMs: number): Promise<R> {
+    this.checkRunning();
+    if (!this.isLeader()) return Promise.reject(new NotLeaderError(this.leader.leader));
+    const result = this.core.proposeConfChange(change);
+    if (result.kind !== 'appended') return Promise.reject(new NotLeaderError(result.leader));
+    return this.waitApplied(result.term, result.index, deadlineMs, `membership change of ${change.nodeId}`);
+  }
+
+  /** Resolves once this replica's state machine reflects every write acknowledged before the call. */
+  linearizableRead(deadlineMs: number): Promise<void> {
+    this.checkRunning();
+    const done = this.reads.wait(deadlineMs);
+    this.scheduleLoop();
+    return done;
+  }
+
+  /** Start handing leadership to `transferee` (leader only); completion is seen through onLeaderChange. */
+  transferLeadership(transferee: NodeId): void {
+    this.checkRunning();
+    this.core.transferLeadership(transferee);
+    this.scheduleLoop();
+  }
+
+  /**
+   * Graceful stop: a leader first hands leadership to the most caught-up voter
+   * (bounded by one election timeout), then the loop drains and waiters fail.
+   */
+  async stop(): Promise<void> {
+    if (this.state !== 'running') return;
+    if (this.isLeader()) await this.handOverLeadership();
+    this.state = 'stopping';
+    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    this.tickTimer = null;
+    await this.waitLoopIdle();
+    await this.applyTail;
+    this.proposals.rejectAll('replica is stopping');
+    this.proposalTerms.clear();
+    this.reads.rejectAll('replica is stopping');
+    this.state = 'stopped';
+  }
+
+  private async handOverLeadership(): Promise<void> {
+    const status = this.core.status();
+    let best: NodeId | null = null;
+    let bestMatch = -1;
+    for (const [id, pr] of status.progress ?? []) {
+      if (id === this.options.id || pr.isLearner || !status.confState.voters.includes(id)) continue;
+      if (pr.match > bestMatch) {
+        best = id;
+        bestMatch = pr.match;
+      }
+    }
+    if (best === null) return;
+    this.options.logger.info({ transferee: best }, 'stopping: handing leadership over');
+    this.core.transferLeadership(best);
+    this.scheduleLoop();
+    const deadlineMs = Date.now() + this.options.electionTimeoutMs * 2;
+    while (this.isLeader() && Date.now() < deadlineMs) await sleep(this.options.tickIntervalMs / 2);
+  }
+
+  private waitApplied(term: Term, index: LogIndex, deadlineMs: number, what: string): Promise<R> {
+    const done = this.proposals.register(index, deadlineMs, what);
+    this.proposalTerms.set(index, term);
+    this.scheduleLoop();
+    return done;
+  }
+
+  private checkRunning(): void {
+    if (this.state === 'failed') throw new StoppedError(`replica failed: ${this.failure?.message}`);
+    if (this.state !== 'running') throw new StoppedError(`replica is ${this.state}`);
+  }
+
+  private onTick(): void {
+    this.core.tick();
+    const nowMs = Date.now();
+    if (this.proposals.expire(nowMs) > 0) this.pruneProposalTerms();
+    this.reads.expire(nowMs);
+    this.scheduleLoop();
+  }
+
+  private pruneProposalTerms(): void {
+    for (const index of this.proposalTerms.keys()) if (!this.proposals.has(index)) this.proposalTerms.delete(index);
+  }
+
+  private scheduleLoop(): void {
+    if (this.loopScheduled || this.loopRunning) {
+      this.loopScheduled = true;
+      return;
+    }
+    this.loopScheduled = true;
+    setImmediate(() => void this.runLoop());
+  }
+
+  private async runLoop(): Promise<void> {
+    if (this.loopRunning) return;
+    this.loopRunning = true;
+    try {
+      do {
+        this.loopScheduled = false;
+        this.issueReads();
+        while (this.core.hasReady() && (this.state === 'running' || this.state === 'stopping')) {
+          const ready = this.core.ready();
+          await this.handleReady(ready);
+          this.core.advance();
+          this.issueReads();
+        }
+      } while (this.loopScheduled && this.state !== 'failed');
+    } catch (err) {
+      this.fail(err as Error);
+    } finally {
+      this.loopRunning = false;
+      this.loopScheduled = false;
+    }
+  }
+
+  private issueReads(): void {
+    for (const context of this.reads.takeRequests(Date.now())) {
+      try {
+        this.core.readIndex(context);
+      } catch {
+        this.reads.requestFailed(context); // no leader yet: retried on a later turn until the read's deadline
+      }
+    }
+  }
+
+  /** One batch, in the order types.ts documents for Ready. */
+  private async handleReady(ready: Ready): Promise<void> {
+    if (ready.softState !== null) this.noteSoftState(ready.softState.leader, ready.hardState?.term ?? this.core.status().hardState.term);
+    this.sendMessages(ready.messagesBeforePersist);
+    if (ready.snapshot !== null) await this.persistReceivedSnapshot(ready.snapshot);
+    if (ready.entries.length > 0 || (ready.hardState !== null && ready.mustSync)) {
+      await this.options.log.append(ready.entries, ready.hardState);
+    } else if (ready.hardState !== null) {
+      // Only the commit index moved: it need not be durable (it is learned again from the leader), so
+      // it is written without holding up this batch; a later append makes it durable anyway.
+      void this.options.log.append([], ready.hardState).catch((err: unknown) => this.fail(err as Error));
+    }
+    this.sendMessages(ready.messagesAfterPersist);
+    if (ready.committedEntries.length > 0) await this.enqueueApply(ready.committedEntries);
+    const appliedIndex = this.options.stateMachine.appliedIndex;
+    for (const rs of ready.readStates) this.reads.answered(rs.context, rs.index, appliedIndex);
+  }
+
+  private noteSoftState(leader: NodeId | null, term: Term): void {
+    const changed = leader !== this.leader.leader;
+    this.leader = { leader, term };
+    if (!changed) return;
+    this.options.logger.info({ leader, term }, leader === null ? 'leader lost' : `leader is ${leader}`);
+    for (const listener of this.leaderListeners) listener(this.leader);
+  }
+
+  private sendMessages(messages: readonly Message[]): void {
+    if (messages.length === 0) return;
+    let plain: Message[] | null = null;
+    for (const m of messages) {
+      if (m.type === MessageType.Snap) {
+        plain ??= messages.filter((x) => x.type !== MessageType.Snap);
+        this.startSnapshotSend(m);
+      }
+    }
+    this.options.network.send(plain ?? messages);
+  }
+
+  private startSnapshotSend(message: Message): void {
+    const to = message.to;
+    if (this.snapshotsSending.has(to)) return; // one transfer per follower; the core asks again if this one fails
+    this.snapshotsSending.add(to);
+    this.options.snapshots
+      .send(message)
+      .then(
+        () => this.core.reportSnapshot(to, 'finished'),
+        (err: unknown) => {
+          this.options.logger.warn({ peer: to, err: (err as Error).message }, 'snapshot transfer failed');
+          this.core.reportSnapshot(to, 'failed');
+        },
+      )
+      .finally(() => {
+        this.snapshotsSending.delete(to);
+        this.scheduleLoop();
+      });
+  }
+
+  /** A follower installs the leader's snapshot: data first (state machine), then the core. */
+  private receiveSnapshot(message: Message): void {
+    const metadata = message.snapshot?.metadata;
+    if (metadata === undefined) return;
+    if (metadata.index <= this.core.status().hardState.commit) return; // the core would ignore it too
+    this.applyTail = this.applyTail.then(async () => {
+      const installed = await this.options.snapshots.installStaged(message);
+      if (!installed || this.state !== 'running') return;
+      this.core.step(message);
+      this.scheduleLoop();
+    });
+    this.applyTail.catch((err: unknown) => this.fail(err as Error));
+  }
+
+  private async persistReceivedSnapshot(snapshot: Snapshot): Promise<void> {
+    await this.applyTail; // the state machine restore precedes the core's acceptance
+    if (snapshot.metadata.index > this.options.log.snapshotIndex) {
+      await this.options.log.saveSnapshot({ metadata: snapshot.metadata, data: new Uint8Array(0) });
+    }
+    this.lastSnapshotIndex = snapshot.metadata.index;
+  }
+
+  private async enqueueApply(entries: readonly Entry[]): Promise<void> {
+    this.applyQueuedEntries += entries.length;
+    this.applyTail = this.applyTail.then(() => this.applyCommitted(entries));
+    this.applyTail.catch((err: unknown) => this.fail(err as Error));
+    if (this.applyQueuedEntries > this.options.applyQueueEntriesMax) await this.applyTail;
+  }
+
+  private async applyCommitted(entries: readonly Entry[]): Promise<void> {
+    const results = await this.options.stateMachine.apply(entries);
+    this.applyQueuedEntries -= entries.length;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      const proposedTerm = this.proposalTerms.get(entry.index);
+      if (proposedTerm === undefined) continue;
+      this.proposalTerms.delete(entry.index);
+      if (proposedTerm === entry.term) this.proposals.resolve(entry.index, results[i]!);
+      else this.proposals.reject(entry.index, new ProposalLostError(`write at index ${entry.index} was replaced by a newer leader's entry; retry`));
+    }
+    this.reads.applied(this.options.stateMachine.appliedIndex);
+    if (entries.some((e) => e.type === EntryType.ConfChange)) for (const listener of this.confChangeListeners) listener();
+    this.maybeCompact();
+  }
+
+  private readonly confChangeListeners = new Set<() => void>();
+
+  /** Called after a batch holding membership changes was applied to the state machine. */
+  onConfChangeApplied(listener: () => void): void {
+    this.confChangeListeners.add(listener);
+  }
+
+  private maybeCompact(): void {
+    const applied = this.options.stateMachine.appliedIndex;
+    if (this.compacting || applied - this.lastSnapshotIndex < this.options.snapshotEntries) return;
+    this.compacting = true;
+    void this.compact()
+      .catch((err: unknown) => this.fail(err as Error))
+      .finally(() => (this.compacting = false));
+  }
+
+  /** Log compaction: the state machine is made durable through index N, then the log forgets up to N. */
+  private async compact(): Promise<SnapshotMetadata | null> {
+    const index = await this.options.snapshots.syncStateMachine();
+    if (this.state !== 'running' || index <= this.lastSnapshotIndex) return null;
+    const metadata = this.core.compact(index, this.options.snapshotRetainEntries);
+    await this.options.log.saveSnapshot({ metadata, data: new Uint8Array(0) });
+    this.lastSnapshotIndex = index;
+    this.options.logger.info({ index }, 'log compacted behind a state-machine snapshot');
+    return metadata;
+  }
+
+  /** Take a snapshot now (operator request). Returns the index and term it covers. */
+  async snapshotNow(): Promise<{ index: number; term: number }> {
+    this.checkRunning();
+    while (this.compacting) await sleep(this.options.tickIntervalMs);
+    this.compacting = true;
+    try {
+      const metadata = await this.compact();
+      if (metadata !== null) return { index: metadata.index, term: metadata.term };
+      return { index: this.lastSnapshotIndex, term: 0 };
+    } finally {
+      this.compacting = false;
+    }
+  }
+
+  private async waitLoopIdle(): Promise<void> {
+    for (let i = 0; i < 1000 && (this.loopRunning || this.loopScheduled); i++) await sleep(5);
+  }
+
+  private fail(err: Error): void {
+    if (this.state === 'failed') return;
+    this.failure = err;
+    this.state = 'failed';
+    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    this.options.logger.error({ err: err.message, stack: err.stack }, 'replica driver failed; stopping');
+    this.proposals.rejectAll(`replica failed: ${err.message}`);
+    this.reads.rejectAll(`replica failed: ${err.message}`);
+    for (const listener of this.failureListeners) listener(err);
+  }
+
+  private readonly failureListeners = new Set<(err: Error) => void>();
+
+  /** Called once if the driver fails (a storage error or a bug): the process should exit. */
+  onFailure(listener: (err: Error) => void): void {
+    this.failureListeners.add(listener);
+  }
+
+  get roleIsLeader(): boolean {
+    return this.core.status().role === Role.Leader;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

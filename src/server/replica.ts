@@ -1,0 +1,387 @@
+/**
+ * One control-plane replica: WAL + state machine + Raft core + driver + peer
+ * transport + API services on one gRPC server (one HOST:PORT for peers and
+ * clients alike). Built by Replica.start(), ended by stop().
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { FORWARDED_HEADER, type CallContext } from '../api/call.js';
+import type { ClusterApi } from '../api/cluster-service.js';
+import type { CommandBody, ReadResult } from '../api/replica-api.js';
+import { ClusterClient, type Member as ApiMember } from '../gen/edgernetes/api/v1/cluster.js';
+import { encodeConfChange } from '../raft/core/confchange-codec.js';
+import { ProposalDroppedError } from '../raft/core/errors.js';
+import { ConfChangeType, Role } from '../raft/core/types.js';
+import { ApiError } from '../api/status.js';
+import { COMMAND_VERSION, encodeCommand, StateMachine, type ApplyResult, type Member, type ReadView } from '../fsm/index.js';
+import { createRaft, DEFAULT_RAFT_CONFIG, seededRng } from '../raft/core/index.js';
+import { nodeId, type ConfState, type NodeId } from '../raft/core/types.js';
+import { RaftDriver } from '../raft/node/driver.js';
+import { PeerTransport, serverOptions } from '../raft/transport/index.js';
+import { Wal } from '../raft/wal/index.js';
+import { bootstrapLog, initialState, isFresh, memberContext } from './bootstrap.js';
+import type { ServerConfig } from './config.js';
+import { registerServices } from './services.js';
+import { frameChunks, StagingSnapshotSink } from './snapshot-io.js';
+import { joinCluster, type JoinRecord } from './join.js';
+
+/** Waiting for a leader before forwarding: poll interval. */
+const LEADER_POLL_MS = 20;
+/** How often the leader reconciles peers and looks for learners to promote. */
+const PROMOTE_CHECK_MS = 500;
+/** A learner is caught up when its match index is within this many entries of the leader's commit. */
+const PROMOTE_LAG_ENTRIES_MAX = 64;
+
+export class Replica implements ClusterApi {
+  /** Clients of other replicas, per service constructor (generated ones share one `name`) and address. */
+  private readonly clients = new Map<Function, Map<string, grpc.Client>>();
+  private membersCache: Member[] = [];
+  private reconcileTimer: NodeJS.Timeout | null = null;
+  private stopping: Promise<void> | null = null;
+
+  private constructor(
+    readonly config: ServerConfig,
+    readonly logger: Logger,
+    readonly wal: Wal,
+    readonly stateMachine: StateMachine,
+    readonly driver: RaftDriver<ApplyResult>,
+    readonly transport: PeerTransport,
+    readonly server: grpc.Server,
+    private readonly port: number,
+  ) {}
+
+  get id(): string {
+    return this.config.id;
+  }
+
+  /** The port actually bound (useful with port 0). */
+  get boundPort(): number {
+    return this.port;
+  }
+
+  static async start(config: ServerConfig, logger: Logger): Promise<Replica> {
+    await mkdir(config.dataDir, { recursive: true });
+    const { wal, state: recoveredState } = await Wal.open(join(config.dataDir, 'wal'));
+    let stateMachine: StateMachine | null = null;
+    try {
+      stateMachine = await StateMachine.open(join(config.dataDir, 'state'));
+      const sink = new StagingSnapshotSink(join(config.dataDir, 'snapshots-incoming'));
+      await sink.init();
+
+      const joinPath = join(config.dataDir, 'join.json');
+      let recovered = recoveredState;
+      let bootstrapConf: ConfState;
+      let joinedPeers: Member[] = [];
+      if (isFresh(recovered) && config.join !== null) {
+        const record = await joinCluster(config, logger);
+        await writeFile(joinPath, JSON.stringify(record));
+        bootstrapConf = record.confState;
+        joinedPeers = record.members;
+      } else if (isFresh(recovered)) {
+        recovered = await bootstrapLog(wal, config.peers);
+        bootstrapConf = { voters: config.peers.map((p) => nodeId(p.id)), learners: [] };
+      } else {
+        const saved = await readJoinRecord(joinPath);
+        bootstrapConf = saved?.confState ?? { voters: config.peers.map((p) => nodeId(p.id)), learners: [] };
+        joinedPeers = saved?.members ?? [];
+      }
+
+      const initial = initialState(recovered, bootstrapConf, stateMachine.appliedIndex, config.dataDir);
+      const core = createRaft(
+        {
+          ...DEFAULT_RAFT_CONFIG,
+          id: nodeId(config.id),
+          electionTimeoutTicks: config.electionTimeoutMs / config.tickIntervalMs,
+          heartbeatIntervalTicks: config.heartbeatIntervalMs / config.tickIntervalMs,
+        },
+        initial,
+        seededRng(randomInt(0, 2 ** 31)),
+      );
+
+      // Known peers: the configured ones, those learned when joining, and the recorded members.
+      const peers = new Map<NodeId, string>();
+      for (const p of config.peers) if (p.id !== config.id) peers.set(nodeId(p.id), p.address);
+      for (const m of joinedPeers) if (m.id !== config.id) peers.set(m.id, m.address);
+      const members = await stateMachine.read((view) => view.listMembers());
+      for (const m of members) if (m.id !== config.id) peers.set(m.id, m.address);
+
+      let driverRef: RaftDriver<ApplyResult> | null = null;
+      const transport = new PeerTransport({
+        config: { selfId: nodeId(config.id), peers },
+        handlers: {
+          onMessages: (messages) => driverRef?.receive(messages),
+          onPeerUnreachable: (peer) => driverRef?.peerUnreachable(peer),
+        },
+        snapshotSink: sink,
+        logger: logger.child({ component: 'transport' }),
+      });
+      const sm = stateMachine;
+      const driver = new RaftDriver<ApplyResult>({
+        id: nodeId(config.id),
+        core,
+        log: wal,
+        network: transport,
+        stateMachine: sm,
+        snapshots: {
+          send: async (message) => {
+            const source = await sm.createSnapshot();
+            await transport.sendSnapshot(message, frameChunks(source));
+          },
+          installStaged: (message) => sink.install(message, sm),
+          syncStateMachine: () => sm.sync(),
+        },
+        logger: logger.child({ component: 'raft' }),
+        tickIntervalMs: config.tickIntervalMs,
+        electionTimeoutMs: config.electionTimeoutMs,
+        snapshotEntries: config.snapshotEntries,
+        snapshotRetainEntries: Math.min(5_000, config.snapshotEntries),
+        proposalsMax: 65_536,
+        readsMax: 65_536,
+        applyQueueEntriesMax: 16_384,
+        bootNonce: randomBytes(6).toString('hex'),
+      });
+      driverRef = driver;
+
+      const server = new grpc.Server({ ...serverOptions(transport.config), 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+      transport.addToServer(server);
+      const port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync(config.listen, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+      );
+      const replica = new Replica(config, logger, wal, sm, driver, transport, server, port);
+      replica.membersCache = members;
+      registerServices(server, replica);
+      transport.start();
+      driver.start();
+      driver.onConfChangeApplied(() => void replica.reconcilePeers());
+      replica.reconcileTimer = setInterval(() => {
+        void replica.reconcilePeers();
+        replica.promoteCaughtUpLearners();
+      }, PROMOTE_CHECK_MS);
+      logger.info({ listen: config.listen, port, applied: stateMachine.appliedIndex, voters: bootstrapConf.voters }, 'replica started');
+      return replica;
+    } catch (err) {
+      await stateMachine?.close().catch(() => undefined);
+      await wal.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  term(): number {
+    return this.driver.status().hardState.term;
+  }
+
+  isLeader(): boolean {
+    return this.driver.isLeader();
+  }
+
+  members(): readonly Member[] {
+    return this.membersCache;
+  }
+
+  async write(command: CommandBody, context: CallContext): Promise<ApplyResult> {
+    const data = encodeCommand({ v: COMMAND_VERSION, ...command });
+    return this.driver.propose(data, context.deadlineMs);
+  }
+
+  async read<T>(stale: boolean, context: CallContext, read: (view: ReadView) => Promise<T>): Promise<ReadResult<T>> {
+    if (!stale) await this.driver.linearizableRead(context.deadlineMs);
+    return this.stateMachine.read(async (view) => ({ value: await read(view), revision: view.revision }));
+  }
+
+  async forwardToLeader<C extends grpc.Client, Req, Res>(
+    Ctor: new (address: string, credentials: grpc.ChannelCredentials, options?: object) => C,
+    method: (client: C) => Function,
+    request: Req,
+    context: CallContext,
+  ): Promise<Res> {
+    if (context.forwardedBy !== null) {
+      throw new ApiError(grpc.status.UNAVAILABLE, `${this.id} is not the leader (request forwarded by ${context.forwardedBy}); retry`);
+    }
+    const address = await this.leaderAddress(context.deadlineMs);
+    const client = this.clientFor(Ctor, address);
+    const metadata = new grpc.Metadata();
+    metadata.set(FORWARDED_HEADER, this.id);
+    return new Promise<Res>((resolve, reject) => {
+      method(client).call(client, request, metadata, { deadline: new Date(context.callerDeadlineMs) }, (err: grpc.ServiceError | null, res: Res) =>
+        err ? reject(err) : resolve(res),
+      );
+    });
+  }
+
+  private async leaderAddress(deadlineMs: number): Promise<string> {
+    for (;;) {
+      const leader = this.driver.leaderInfo().leader;
+      if (leader !== null && leader !== this.id) {
+        const address = this.addressOf(leader);
+        if (address !== null) return address;
+      }
+      if (leader === this.id) throw new ApiError(grpc.status.UNAVAILABLE, `${this.id} became the leader while forwarding; retry`);
+      if (Date.now() + LEADER_POLL_MS > deadlineMs) {
+        throw new ApiError(grpc.status.UNAVAILABLE, `no leader known to ${this.id} within the deadline (no quorum?)`);
+      }
+      await new Promise((r) => setTimeout(r, LEADER_POLL_MS));
+    }
+  }
+
+  addressOf(id: string): string | null {
+    const member = this.membersCache.find((m) => m.id === id);
+    if (member !== undefined) return member.address;
+    return this.config.peers.find((p) => p.id === id)?.address ?? null;
+  }
+
+  clientFor<C extends grpc.Client>(Ctor: new (address: string, credentials: grpc.ChannelCredentials, options?: object) => C, address: string): C {
+    let byAddress = this.clients.get(Ctor);
+    if (byAddress === undefined) this.clients.set(Ctor, (byAddress = new Map()));
+    let client = byAddress.get(address) as C | undefined;
+    if (client === undefined) {
+      client = new Ctor(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+      byAddress.set(address, client);
+    }
+    return client;
+  }
+
+  // ---- ClusterApi
+
+  selfMember(): ApiMember {
+    const status = this.driver.status();
+    const learner = status.confState.learners.includes(nodeId(this.id));
+    return {
+      id: this.id,
+      address: this.config.advertise,
+      role: learner ? 'Learner' : status.role,
+      term: status.hardState.term,
+      commitIndex: status.hardState.commit,
+      appliedIndex: this.stateMachine.appliedIndex,
+      learner,
+    };
+  }
+
+  memberList(): ApiMember[] {
+    const recorded = this.membersCache.length > 0 ? this.membersCache : this.config.peers.map((p) => ({ id: nodeId(p.id), address: p.address, role: 'voter' as const }));
+    return recorded.map((m) => ({ id: m.id, address: m.address, role: '', term: 0, commitIndex: 0, appliedIndex: 0, learner: m.role === 'learner' }));
+  }
+
+  leaderId(): string {
+    return this.driver.leaderInfo().leader ?? '';
+  }
+
+  askMember(_id: string, address: string, deadlineMs: number): Promise<ApiMember> {
+    const client = this.clientFor(ClusterClient, address);
+    return new Promise((resolve, reject) =>
+      client.status({ localOnly: true }, new grpc.Metadata(), { deadline: new Date(deadlineMs) }, (err, res) => {
+        const self = res?.members[0];
+        if (err !== null || self === undefined) reject(err ?? new Error('empty status'));
+        else resolve(self);
+      }),
+    );
+  }
+
+  async addLearner(id: string, address: string, context: CallContext): Promise<void> {
+    if (this.membersCache.some((m) => m.id === id)) {
+      throw new ApiError(grpc.status.ALREADY_EXISTS, `member ${id} already exists`);
+    }
+    await this.transport.addPeer(nodeId(id), address);
+    await this.driver.proposeConfChange(
+      { type: ConfChangeType.AddLearner, nodeId: nodeId(id), context: memberContext(address) },
+      context.deadlineMs,
+    );
+    await this.reconcilePeers();
+  }
+
+  async removeMember(id: string, context: CallContext): Promise<void> {
+    if (!this.membersCache.some((m) => m.id === id)) throw new ApiError(grpc.status.NOT_FOUND, `member ${id} does not exist`);
+    await this.driver.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: nodeId(id) }, context.deadlineMs);
+    await this.reconcilePeers();
+  }
+
+  async transferLeadership(to: string, context: CallContext): Promise<string> {
+    const status = this.driver.status();
+    let target = to;
+    if (target === '') {
+      let bestMatch = -1;
+      for (const [id, pr] of status.progress ?? []) {
+        if (id !== this.id && status.confState.voters.includes(id) && pr.match > bestMatch) {
+          target = id;
+          bestMatch = pr.match;
+        }
+      }
+      if (target === '') throw new ApiError(grpc.status.FAILED_PRECONDITION, 'no other voter to transfer leadership to');
+    } else if (!status.confState.voters.includes(nodeId(target))) {
+      throw new ApiError(grpc.status.INVALID_ARGUMENT, `to: ${target} is not a voting member`);
+    }
+    if (target === this.id) return this.id;
+    this.driver.transferLeadership(nodeId(target));
+    while (Date.now() < context.deadlineMs) {
+      const leader = this.driver.leaderInfo().leader;
+      if (leader !== null && leader !== this.id) return leader;
+      await new Promise((r) => setTimeout(r, LEADER_POLL_MS));
+    }
+    throw new ApiError(grpc.status.UNAVAILABLE, `leadership did not move to ${target} within the deadline`);
+  }
+
+  snapshotNow(): Promise<{ index: number; term: number }> {
+    return this.driver.snapshotNow();
+  }
+
+  /** Leader only: promote learners whose log has caught up (one change at a time; the core enforces it). */
+  private promoteCaughtUpLearners(): void {
+    if (this.stopping !== null || !this.driver.isLeader()) return;
+    const status = this.driver.status();
+    if (status.role !== Role.Leader || status.progress === null) return;
+    for (const id of status.confState.learners) {
+      const pr = status.progress.get(id);
+      if (pr === undefined || status.hardState.commit - pr.match > PROMOTE_LAG_ENTRIES_MAX) continue;
+      this.driver
+        .proposeConfChange({ type: ConfChangeType.PromoteLearner, nodeId: id }, Date.now() + this.config.electionTimeoutMs)
+        .then(() => this.logger.info({ member: id }, 'learner caught up: promoted to voter'))
+        .catch((err: unknown) => {
+          if (!(err instanceof ProposalDroppedError)) this.logger.warn({ member: id, err: (err as Error).message }, 'promoting a learner failed');
+        });
+      return;
+    }
+  }
+
+  /** Keeps the transport's peers equal to the recorded membership. */
+  private async reconcilePeers(): Promise<void> {
+    if (this.stopping !== null) return;
+    try {
+      const members = await this.stateMachine.read((view) => view.listMembers());
+      this.membersCache = members;
+      const wanted = new Map(members.filter((m) => m.id !== this.id).map((m) => [m.id as NodeId, m.address]));
+      if (members.length === 0) return; // nothing recorded yet (joining): keep the configured peers
+      for (const [id, address] of wanted) await this.transport.addPeer(id, address);
+      for (const id of Object.keys(this.transport.stats().peers)) {
+        if (!wanted.has(id as NodeId)) await this.transport.removePeer(id as NodeId);
+      }
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'reconciling peers failed');
+    }
+  }
+
+  /** Graceful: hand leadership over, finish in-flight work, flush, release the data dir. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.reconcileTimer !== null) clearInterval(this.reconcileTimer);
+      await this.driver.stop();
+      await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+      await this.transport.stop({ drainTimeoutMs: 500 });
+      for (const byAddress of this.clients.values()) for (const client of byAddress.values()) client.close();
+      await this.wal.close();
+      await this.stateMachine.close();
+      this.logger.info({}, 'replica stopped');
+    })();
+    return this.stopping;
+  }
+}
+
+async function readJoinRecord(path: string): Promise<JoinRecord | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as JoinRecord;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}

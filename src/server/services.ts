@@ -1,0 +1,18 @@
+/** Registers every API service of a replica on its gRPC server. */
+import type * as grpc from '@grpc/grpc-js';
+import { clusterService, type ClusterApi } from '../api/cluster-service.js';
+import { healthService } from '../api/health-service.js';
+import { kvService } from '../api/kv-service.js';
+import { ClusterService } from '../gen/edgernetes/api/v1/cluster.js';
+import { KVService } from '../gen/edgernetes/api/v1/kv.js';
+import { HealthService } from '../gen/grpc/health/v1/health.js';
+
+/** Requests without a deadline get this one, so nothing waits forever. */
+export const REQUEST_TIMEOUT_MS_DEFAULT = 10_000;
+
+export function registerServices(server: grpc.Server, replica: ClusterApi): void {
+  const defaults = { requestTimeoutMs: REQUEST_TIMEOUT_MS_DEFAULT };
+  server.addService(KVService, kvService(replica, defaults));
+  server.addService(ClusterService, clusterService(replica, defaults));
+  server.addService(HealthService, healthService(() => replica.leaderId() !== '', defaults));
+}
