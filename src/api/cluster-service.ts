@@ -26,12 +26,13 @@ import { ApiError, invalidArgument } from './status.js';
 export interface ClusterApi extends ReplicaApi {
   /** This replica's own view: role, term, commit and applied index. */
   selfMember(): Member;
-  /** Recorded members (id, address, learner) — without live indexes. */
-  memberList(): Member[];
+  /** Recorded members (id, address, learner) as this replica has applied them — without live indexes. */
+  memberList(): Promise<Member[]>;
   leaderId(): string;
   /** Ask one member for its own view; rejects if it does not answer in time. */
   askMember(id: string, address: string, deadlineMs: number): Promise<Member>;
-  addLearner(id: string, address: string, context: CallContext): Promise<void>;
+  /** Adds `id` as a learner; with `rejoin`, an existing `id` is removed first (it lost its data). */
+  addLearner(id: string, address: string, rejoin: boolean, context: CallContext): Promise<void>;
   removeMember(id: string, context: CallContext): Promise<void>;
   /** Start a transfer (to the most caught-up voter when `to` is empty); resolves with the new leader. */
   transferLeadership(to: string, context: CallContext): Promise<string>;
@@ -54,7 +55,7 @@ export function clusterService(replica: ClusterApi, defaults: CallDefaults): Clu
       if (!request.localOnly) {
         const deadlineMs = Math.min(context.deadlineMs, Date.now() + STATUS_MEMBER_TIMEOUT_MS);
         members = await Promise.all(
-          replica.memberList().map((m) =>
+          (await replica.memberList()).map((m) =>
             m.id === replica.id
               ? self
               : replica.askMember(m.id, m.address, deadlineMs).catch(() => ({ ...m, role: 'Unreachable', term: 0, commitIndex: 0, appliedIndex: 0 })),
@@ -69,8 +70,8 @@ export function clusterService(replica: ClusterApi, defaults: CallDefaults): Clu
       if (!MEMBER_ID.test(request.id)) throw invalidArgument('id', `${JSON.stringify(request.id)} must be 1-63 lowercase letters, digits or '-'`);
       if (!HOST_PORT.test(request.address)) throw invalidArgument('address', `${JSON.stringify(request.address)} is not HOST:PORT`);
       return onLeader((c) => c.addMember, request, context, async () => {
-        await replica.addLearner(request.id, request.address, context);
-        return { members: replica.memberList() };
+        await replica.addLearner(request.id, request.address, request.rejoin, context);
+        return { members: await replica.memberList() };
       });
     }),
 
@@ -78,7 +79,7 @@ export function clusterService(replica: ClusterApi, defaults: CallDefaults): Clu
       if (request.id === '') throw invalidArgument('id', 'is required');
       return onLeader((c) => c.removeMember, request, context, async () => {
         await replica.removeMember(request.id, context);
-        return { members: replica.memberList() };
+        return { members: await replica.memberList() };
       });
     }),
 

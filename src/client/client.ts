@@ -112,8 +112,8 @@ export class EdgernetesClient {
   }
 
   /** Adds a replica as a learner; the leader promotes it to voter once caught up. */
-  addMember(id: string, address: string, options: WriteOptions = {}): Promise<AddMemberResponse> {
-    return this.endpointSet.call(ClusterClient, (c) => c.addMember, { id, address }, options.timeoutMs);
+  addMember(id: string, address: string, options: WriteOptions & { rejoin?: boolean } = {}): Promise<AddMemberResponse> {
+    return this.endpointSet.call(ClusterClient, (c) => c.addMember, { id, address, rejoin: options.rejoin ?? false }, options.timeoutMs);
   }
 
   removeMember(id: string, options: WriteOptions = {}): Promise<RemoveMemberResponse> {

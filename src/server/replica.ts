@@ -26,7 +26,7 @@ import { bootstrapLog, initialState, isFresh, memberContext } from './bootstrap.
 import type { ServerConfig } from './config.js';
 import { registerServices } from './services.js';
 import { frameChunks, StagingSnapshotSink } from './snapshot-io.js';
-import { joinCluster, type JoinRecord } from './join.js';
+import { findRunningCluster, joinCluster, type JoinRecord } from './join.js';
 
 /** Waiting for a leader before forwarding: poll interval. */
 const LEADER_POLL_MS = 20;
@@ -75,8 +75,9 @@ export class Replica implements ClusterApi {
       let recovered = recoveredState;
       let bootstrapConf: ConfState;
       let joinedPeers: Member[] = [];
-      if (isFresh(recovered) && config.join !== null) {
-        const record = await joinCluster(config, logger);
+      const rejoinThrough = isFresh(recovered) && config.join === null ? await findRunningCluster(config, logger) : null;
+      if (isFresh(recovered) && (config.join !== null || rejoinThrough !== null)) {
+        const record = await joinCluster(config, logger, { through: config.join ?? rejoinThrough!, rejoin: config.join === null });
         await writeFile(joinPath, JSON.stringify(record));
         bootstrapConf = record.confState;
         joinedPeers = record.members;
@@ -259,7 +260,8 @@ export class Replica implements ClusterApi {
     };
   }
 
-  memberList(): ApiMember[] {
+  async memberList(): Promise<ApiMember[]> {
+    this.membersCache = await this.stateMachine.read((view) => view.listMembers());
     const recorded = this.membersCache.length > 0 ? this.membersCache : this.config.peers.map((p) => ({ id: nodeId(p.id), address: p.address, role: 'voter' as const }));
     return recorded.map((m) => ({ id: m.id, address: m.address, role: '', term: 0, commitIndex: 0, appliedIndex: 0, learner: m.role === 'learner' }));
   }
@@ -279,9 +281,13 @@ export class Replica implements ClusterApi {
     );
   }
 
-  async addLearner(id: string, address: string, context: CallContext): Promise<void> {
+  async addLearner(id: string, address: string, rejoin: boolean, context: CallContext): Promise<void> {
     if (this.membersCache.some((m) => m.id === id)) {
-      throw new ApiError(grpc.status.ALREADY_EXISTS, `member ${id} already exists`);
+      if (!rejoin) throw new ApiError(grpc.status.ALREADY_EXISTS, `member ${id} already exists`);
+      if (id === this.id) throw new ApiError(grpc.status.FAILED_PRECONDITION, `member ${id} is the leader; it cannot rejoin`);
+      this.logger.warn({ member: id }, 'member lost its data: removing it and adding it back as a learner');
+      await this.driver.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: nodeId(id) }, context.deadlineMs);
+      await this.reconcilePeers();
     }
     await this.transport.addPeer(nodeId(id), address);
     await this.driver.proposeConfChange(

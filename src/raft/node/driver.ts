@@ -15,7 +15,7 @@
 import type { RaftCore, RaftStatus } from '../core/api.js';
 import { NotLeaderError } from '../core/errors.js';
 import { EntryType, MessageType, Role, type ConfChange, type Entry, type LogIndex, type Message, type NodeId, type Ready, type Snapshot, type SnapshotMetadata, type Term } from '../core/types.js';
-import { ProposalLostError, StoppedError } from './errors.js';
+import { ProposalLostError, RequestTimeoutError, StoppedError } from './errors.js';
 import type { ApplyTarget, DriverLogger, DurableLog, LeaderInfo, PeerNetwork } from './ports.js';
 import { ReadBarrier } from './read-barrier.js';
 import { Waiters } from './waiters.js';
@@ -155,7 +155,15 @@ export class RaftDriver<R> {
     this.checkRunning();
     const done = this.reads.wait(deadlineMs);
     this.scheduleLoop();
-    return done;
+    // The barrier expires reads on ticks; this timer answers exactly at the deadline.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new RequestTimeoutError('linearizable read: deadline exceeded (no quorum or no leader)')),
+        Math.max(0, deadlineMs - Date.now()),
+      );
+    });
+    return Promise.race([done, late]).finally(() => clearTimeout(timer));
   }
 
   /** Start handing leadership to `transferee` (leader only); completion is seen through onLeaderChange. */

@@ -10,6 +10,8 @@ interface Pending<R> {
   readonly reject: (error: Error) => void;
   readonly deadlineMs: number;
   readonly what: string;
+  /** Fires at the deadline, so the caller hears back on time (not at the next tick). */
+  readonly timer: NodeJS.Timeout;
 }
 
 export class Waiters<K, R> {
@@ -37,14 +39,24 @@ export class Waiters<K, R> {
     }
     if (this.pending.has(key)) throw new Error(`${this.label}: duplicate waiter ${String(key)}`);
     return new Promise<R>((resolve, reject) => {
-      this.pending.set(key, { resolve, reject, deadlineMs, what });
+      const timer = setTimeout(() => this.expireOne(key), Math.max(0, deadlineMs - Date.now()));
+      timer.unref();
+      this.pending.set(key, { resolve, reject, deadlineMs, what, timer });
     });
+  }
+
+  private expireOne(key: K): void {
+    const p = this.pending.get(key);
+    if (p === undefined) return;
+    this.pending.delete(key);
+    p.reject(new RequestTimeoutError(`${p.what}: deadline exceeded (no quorum or overloaded)`));
   }
 
   resolve(key: K, value: R): boolean {
     const p = this.pending.get(key);
     if (p === undefined) return false;
     this.pending.delete(key);
+    clearTimeout(p.timer);
     p.resolve(value);
     return true;
   }
@@ -53,6 +65,7 @@ export class Waiters<K, R> {
     const p = this.pending.get(key);
     if (p === undefined) return false;
     this.pending.delete(key);
+    clearTimeout(p.timer);
     p.reject(error);
     return true;
   }
@@ -63,6 +76,7 @@ export class Waiters<K, R> {
     for (const [key, p] of this.pending) {
       if (p.deadlineMs <= nowMs) {
         this.pending.delete(key);
+        clearTimeout(p.timer);
         p.reject(new RequestTimeoutError(`${p.what}: deadline exceeded (no quorum or overloaded)`));
         expired++;
       }
@@ -74,6 +88,9 @@ export class Waiters<K, R> {
   rejectAll(reason: string): void {
     const all = [...this.pending.values()];
     this.pending.clear();
-    for (const p of all) p.reject(new StoppedError(`${p.what}: ${reason}`));
+    for (const p of all) {
+      clearTimeout(p.timer);
+      p.reject(new StoppedError(`${p.what}: ${reason}`));
+    }
   }
 }
