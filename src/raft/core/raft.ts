@@ -314,7 +314,13 @@ export class Raft {
     if (m.type === MessageType.PreVote) return true;
     if (m.type === MessageType.PreVoteResp && !m.reject) return true;
     const fromLeader = m.type === MessageType.App || m.type === MessageType.Heartbeat || m.type === MessageType.Snap;
+    // Figure 2: a follower's election timer restarts only when it hears from the leader or
+    // grants a vote. Merely learning a higher term from a candidate (whose vote we may well
+    // refuse) must not postpone our own candidacy, or stale candidates with fast clocks can
+    // keep an up-to-date majority from ever campaigning (found by the simulator, seed 1325).
+    const keptElapsedTicks = m.type === MessageType.Vote && this.role === Role.Follower ? this.electionElapsedTicks : 0;
     this.becomeFollower(m.term, fromLeader ? m.from : null);
+    this.electionElapsedTicks = keptElapsedTicks;
     return true;
   }
 
