@@ -14,7 +14,7 @@
  */
 import type { RaftCore, RaftStatus } from '../core/api.js';
 import { NotLeaderError } from '../core/errors.js';
-import { EntryType, MessageType, Role, type ConfChange, type Entry, type LogIndex, type Message, type NodeId, type Ready, type Snapshot, type SnapshotMetadata, type Term } from '../core/types.js';
+import { EntryType, MessageType, Role, type ConfChange, type Entry, type HardState, type LogIndex, type Message, type NodeId, type Ready, type Snapshot, type SnapshotMetadata, type Term } from '../core/types.js';
 import { ProposalLostError, RequestTimeoutError, StoppedError } from './errors.js';
 import type { ApplyTarget, DriverLogger, DurableLog, LeaderInfo, PeerNetwork } from './ports.js';
 import { ReadBarrier } from './read-barrier.js';
@@ -75,6 +75,8 @@ export class RaftDriver<R> {
   private state: 'new' | 'running' | 'stopping' | 'stopped' | 'failed' = 'new';
   private failure: Error | null = null;
   private leader: LeaderInfo = { leader: null, term: 0 as Term };
+  /** Newest hard state handed out but not yet written (only its commit index changed). */
+  private unwrittenHardState: HardState | null = null;
 
   constructor(private readonly options: DriverOptions<R>) {
     this.core = options.core;
@@ -280,13 +282,15 @@ export class RaftDriver<R> {
     if (ready.softState !== null) this.noteSoftState(ready.softState.leader, ready.hardState?.term ?? this.core.status().hardState.term);
     this.sendMessages(ready.messagesBeforePersist);
     if (ready.snapshot !== null) await this.persistReceivedSnapshot(ready.snapshot);
-    if (ready.entries.length > 0 || (ready.hardState !== null && ready.mustSync)) {
-      await this.options.log.append(ready.entries, ready.hardState);
-    } else if (ready.hardState !== null) {
-      // Only the commit index moved: it need not be durable (it is learned again from the leader), so
-      // it is written without holding up this batch; a later append makes it durable anyway.
-      void this.options.log.append([], ready.hardState).catch((err: unknown) => this.fail(err as Error));
+    if (ready.hardState !== null) this.unwrittenHardState = ready.hardState;
+    if (ready.entries.length > 0 || ready.mustSync) {
+      // A change of term or vote (mustSync) must be durable before any message depending on it.
+      await this.options.log.append(ready.entries, this.unwrittenHardState);
+      this.unwrittenHardState = null;
     }
+    // Otherwise only the commit index moved. It need not be durable (a restarted replica learns it
+    // again from the leader, and the state machine keeps its own applied index), so it rides along
+    // with the next append instead of costing an fsync of its own.
     this.sendMessages(ready.messagesAfterPersist);
     if (ready.committedEntries.length > 0) await this.enqueueApply(ready.committedEntries);
     const appliedIndex = this.options.stateMachine.appliedIndex;
