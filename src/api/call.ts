@@ -55,7 +55,10 @@ export function unary<Req, Res>(defaults: CallDefaults, handler: UnaryHandler<Re
       callback(toServiceError(err));
       return;
     }
-    handler(call.request, context).then(
+    // Through a promise, so a handler that throws before its first await still maps to a status.
+    Promise.resolve()
+      .then(() => handler(call.request, context))
+      .then(
       (response) => callback(null, response),
       (err: unknown) => callback(toServiceError(err)),
     );

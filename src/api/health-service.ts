@@ -13,7 +13,15 @@ import {
 import { unary, type CallDefaults } from './call.js';
 import { ApiError } from './status.js';
 
-export const HEALTH_SERVICES = ['', 'edgernetes.api.v1.KV', 'edgernetes.api.v1.Cluster'] as const;
+export const HEALTH_SERVICES = [
+  '',
+  'edgernetes.api.v1.KV',
+  'edgernetes.api.v1.Cluster',
+  'edgernetes.api.v1.Nodes',
+  'edgernetes.api.v1.Models',
+  'edgernetes.api.v1.Deployments',
+  'edgernetes.api.v1.Watch',
+] as const;
 
 /** Interval at which Watch re-checks and reports changes. */
 const WATCH_POLL_MS = 250;

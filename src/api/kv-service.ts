@@ -5,7 +5,6 @@
  */
 
 import type { KvEntry } from '../fsm/index.js';
-import type { WriteHeader } from '../gen/edgernetes/api/v1/common.js';
 import {
   KVClient,
   type CompareAndSwapRequest,
@@ -24,19 +23,11 @@ import {
 import { unary, type CallDefaults, type CallContext } from './call.js';
 import type { CommandBody, ReplicaApi } from './replica-api.js';
 import { appliedResult, header } from './responses.js';
-import { ApiError, invalidArgument } from './status.js';
+import { invalidArgument } from './status.js';
+import { session } from './convert-header.js';
 
 /** Keys deleted by one prefix delete when the caller gives no limit. */
 const DELETE_RANGE_LIMIT_DEFAULT = 1000;
-
-function session(h: WriteHeader | undefined): Pick<CommandBody, 'clientId' | 'seq'> {
-  if (h === undefined || h.clientId === '') {
-    if (h !== undefined && h.seq !== 0) throw invalidArgument('header.seq', 'must be 0 when header.client_id is empty');
-    return { clientId: '', seq: 0 };
-  }
-  if (!Number.isSafeInteger(h.seq) || h.seq < 1) throw invalidArgument('header.seq', `must be at least 1 with a client_id, got ${h.seq}`);
-  return { clientId: h.clientId, seq: h.seq };
-}
 
 function toKeyValue(e: KvEntry): KeyValue {
   return {

@@ -3,7 +3,7 @@
  * src/server/replica.ts; kept narrow so the services stay thin and testable.
  */
 import type { Client } from '@grpc/grpc-js';
-import type { ApplyResult, Command, ReadView } from '../fsm/index.js';
+import type { ApplyResult, Command, ReadView, Watcher, WatchOptions } from '../fsm/index.js';
 import type { CallContext } from './call.js';
 
 export type CommandBody = Omit<Command, 'v'>;
@@ -23,6 +23,12 @@ export interface ReplicaApi {
   write(command: CommandBody, context: CallContext): Promise<ApplyResult>;
   /** Read from local state; linearizable (ReadIndex) unless `stale`. */
   read<T>(stale: boolean, context: CallContext, read: (view: ReadView) => Promise<T>): Promise<ReadResult<T>>;
+  /**
+   * Opens a watcher on this replica's own applied state (see src/fsm/watch.ts).
+   * Throws CompactedError, ValidationError, TooManyReadersError, or an error
+   * mapping to UNAVAILABLE while the replica stops.
+   */
+  watch(options: WatchOptions): Watcher;
   /**
    * Send this call to the leader instead (one hop; waits for a leader until the
    * deadline). `method` picks the same method on a client of the leader.

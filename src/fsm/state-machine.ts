@@ -240,6 +240,15 @@ export class StateMachine {
     return this.hub.open(this.watchSource, options, this.meta.changeLogFirstRevision);
   }
 
+  /**
+   * Ends every open watcher with WatchCancelledError 'closed' (each carrying
+   * its resume revision), e.g. when the server stops: watches never finish on
+   * their own. Later watch() calls still open new watchers.
+   */
+  cancelWatches(): void {
+    this.hub.cancelAll('closed');
+  }
+
   /** A point-in-time snapshot of the whole state, to stream in chunks. */
   async createSnapshot(): Promise<SnapshotSource> {
     await this.waitForSwap();

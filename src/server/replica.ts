@@ -16,7 +16,7 @@ import { encodeConfChange } from '../raft/core/confchange-codec.js';
 import { ProposalDroppedError } from '../raft/core/errors.js';
 import { ConfChangeType, Role } from '../raft/core/types.js';
 import { ApiError } from '../api/status.js';
-import { COMMAND_VERSION, encodeCommand, StateMachine, type ApplyResult, type Member, type ReadView } from '../fsm/index.js';
+import { COMMAND_VERSION, encodeCommand, StateMachine, type ApplyResult, type Member, type ReadView, type Watcher, type WatchOptions } from '../fsm/index.js';
 import { createRaft, DEFAULT_RAFT_CONFIG, seededRng } from '../raft/core/index.js';
 import { nodeId, type ConfState, type NodeId } from '../raft/core/types.js';
 import { RaftDriver } from '../raft/node/driver.js';
@@ -28,6 +28,8 @@ import { registerServices } from './services.js';
 import { frameChunks, StagingSnapshotSink } from './snapshot-io.js';
 import { findRunningCluster, joinCluster, type JoinRecord } from './join.js';
 
+/** Entries per AppendEntries message; above the largest command (1 MiB value + envelope), under the transport's 16 MiB. */
+const RAFT_MSG_ENTRIES_BYTES_MAX = 4 * 1024 * 1024;
 /** Waiting for a leader before forwarding: poll interval. */
 const LEADER_POLL_MS = 20;
 /** How often the leader reconciles peers and looks for learners to promote. */
@@ -95,6 +97,8 @@ export class Replica implements ClusterApi {
         {
           ...DEFAULT_RAFT_CONFIG,
           id: nodeId(config.id),
+          // A kv value may be 1 MiB; its entry, with the command around it, must fit one message.
+          maxMsgEntriesBytes: RAFT_MSG_ENTRIES_BYTES_MAX,
           electionTimeoutTicks: config.electionTimeoutMs / config.tickIntervalMs,
           heartbeatIntervalTicks: config.heartbeatIntervalMs / config.tickIntervalMs,
         },
@@ -190,6 +194,11 @@ export class Replica implements ClusterApi {
   async read<T>(stale: boolean, context: CallContext, read: (view: ReadView) => Promise<T>): Promise<ReadResult<T>> {
     if (!stale) await this.driver.linearizableRead(context.deadlineMs);
     return this.stateMachine.read(async (view) => ({ value: await read(view), revision: view.revision }));
+  }
+
+  watch(options: WatchOptions): Watcher {
+    if (this.stopping !== null) throw new ApiError(grpc.status.UNAVAILABLE, `${this.id} is stopping; watch through another replica`);
+    return this.stateMachine.watch(options);
   }
 
   async forwardToLeader<C extends grpc.Client, Req, Res>(
@@ -372,7 +381,10 @@ export class Replica implements ClusterApi {
     this.stopping ??= (async () => {
       if (this.reconcileTimer !== null) clearInterval(this.reconcileTimer);
       await this.driver.stop();
-      await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+      const shutdown = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+      // Watches never finish on their own: end them (ABORTED, with the revision to resume from) so shutdown can complete.
+      this.stateMachine.cancelWatches();
+      await shutdown;
       await this.transport.stop({ drainTimeoutMs: 500 });
       for (const byAddress of this.clients.values()) for (const client of byAddress.values()) client.close();
       await this.wal.close();

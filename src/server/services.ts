@@ -3,6 +3,14 @@ import type * as grpc from '@grpc/grpc-js';
 import { clusterService, type ClusterApi } from '../api/cluster-service.js';
 import { healthService } from '../api/health-service.js';
 import { kvService } from '../api/kv-service.js';
+import { nodesService } from '../api/nodes-service.js';
+import { modelsService } from '../api/models-service.js';
+import { deploymentsService } from '../api/deployments-service.js';
+import { watchService } from '../api/watch-service.js';
+import { NodesService } from '../gen/edgernetes/api/v1/nodes.js';
+import { ModelsService } from '../gen/edgernetes/api/v1/models.js';
+import { DeploymentsService } from '../gen/edgernetes/api/v1/deployments.js';
+import { WatchService } from '../gen/edgernetes/api/v1/watch.js';
 import { ClusterService } from '../gen/edgernetes/api/v1/cluster.js';
 import { KVService } from '../gen/edgernetes/api/v1/kv.js';
 import { HealthService } from '../gen/grpc/health/v1/health.js';
@@ -14,5 +22,9 @@ export function registerServices(server: grpc.Server, replica: ClusterApi): void
   const defaults = { requestTimeoutMs: REQUEST_TIMEOUT_MS_DEFAULT };
   server.addService(KVService, kvService(replica, defaults));
   server.addService(ClusterService, clusterService(replica, defaults));
+  server.addService(NodesService, nodesService(replica, defaults));
+  server.addService(ModelsService, modelsService(replica, defaults));
+  server.addService(DeploymentsService, deploymentsService(replica, defaults));
+  server.addService(WatchService, watchService(replica));
   server.addService(HealthService, healthService(() => replica.leaderId() !== '', defaults));
 }
