@@ -1,0 +1,380 @@
+/**
+ * A local Edgernetes cluster for benchmarks and tests: N `edgernetes server`
+ * processes (real processes, real disks) on 127.0.0.1 with free ports, data
+ * dirs under one temp dir in `baseDir` (give it the same disk as etcd's), the
+ * same heartbeat and election settings as the etcd cluster it is compared
+ * with, and failure injection: kill -9 a replica or the leader, restart a
+ * replica, isolate one (a real partition, see net-isolation.ts; with
+ * `isolatable`). The shape follows etcd-cluster.ts, so a bench treats both
+ * clusters alike.
+ *
+ * Each replica serves clients and peers on one HOST:PORT, so isolating it
+ * drops that port both ways plus every connection its uid opened: peers and
+ * clients see silence, never a reset, and the replica keeps running (it steps
+ * down by itself through check-quorum; pre-vote keeps it from disrupting the
+ * others when it comes back).
+ *
+ * Every wait is bounded. stop() kills everything and removes the data; the
+ * cleanup hooks do the same if the process exits without calling it.
+ */
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EdgernetesClient } from '../../src/client/client.js';
+import type { StatusResponse } from '../../src/gen/edgernetes/api/v1/cluster.js';
+import { trackDir, untrackDir } from './cleanup.js';
+import { EdgernetesClusterError } from './edgernetes-errors.js';
+import { EdgernetesMember } from './edgernetes-member.js';
+import { NetIsolation } from './net-isolation.js';
+import { freePorts, isPortFree, LOOPBACK_HOST } from './ports.js';
+import { waitUntil, type WaitOptions } from './wait.js';
+
+export type EdgernetesLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface EdgernetesClusterOptions {
+  /** Number of replicas, 1..7. */
+  readonly size: number;
+  /** Raft tick; the heartbeat interval and the election timeout are multiples of it. */
+  readonly tickIntervalMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly electionTimeoutMs: number;
+  /** Where the temp dir holding the data dirs is created (same disk as the system compared with). */
+  readonly baseDir: string;
+  /**
+   * Bound on start-up and on each wait for a leader or for health. Generous:
+   * a replica is a Node process compiling TypeScript through tsx at start.
+   */
+  readonly waitTimeoutMs: number;
+  /** `edgernetes server --log-level`. The benches use warn, as for etcd. */
+  readonly logLevel: EdgernetesLogLevel;
+  /** Run replicas under their own uids so that isolate() works (root and nftables needed). */
+  readonly isolatable: boolean;
+}
+
+export const DEFAULT_EDGERNETES_CLUSTER_OPTIONS: EdgernetesClusterOptions = {
+  size: 3,
+  tickIntervalMs: 100,
+  heartbeatIntervalMs: 100,
+  electionTimeoutMs: 1_000,
+  baseDir: tmpdir(),
+  waitTimeoutMs: 60_000,
+  logLevel: 'warn',
+  isolatable: false,
+};
+
+/** Pause between two probes of a wait loop. */
+const PROBE_INTERVAL_MS = 50;
+/** Bound on one Status probe. */
+const STATUS_TIMEOUT_MS = 500;
+
+export interface EdgernetesMemberInfo {
+  /** Replica id: n1, n2, … */
+  readonly id: string;
+  /** HOST:PORT serving clients and peers. */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** The uid the replica runs as when the cluster is isolatable. */
+  readonly uid: number | undefined;
+}
+
+export function validateEdgernetesClusterOptions(o: EdgernetesClusterOptions): void {
+  if (!Number.isInteger(o.size) || o.size < 1 || o.size > 7) throw new RangeError(`size: ${o.size} not in 1..7`);
+  if (!(Number.isInteger(o.tickIntervalMs) && o.tickIntervalMs >= 1)) {
+    throw new RangeError(`tickIntervalMs: ${o.tickIntervalMs} must be an integer >= 1`);
+  }
+  if (!(o.heartbeatIntervalMs > 0 && o.heartbeatIntervalMs % o.tickIntervalMs === 0)) {
+    throw new RangeError(`heartbeatIntervalMs: ${o.heartbeatIntervalMs} must be a multiple of tickIntervalMs`);
+  }
+  if (!(o.electionTimeoutMs > o.heartbeatIntervalMs && o.electionTimeoutMs % o.tickIntervalMs === 0)) {
+    throw new RangeError(
+      `electionTimeoutMs: ${o.electionTimeoutMs} must be a multiple of tickIntervalMs and > heartbeatIntervalMs`,
+    );
+  }
+  if (!(o.waitTimeoutMs > 0)) throw new RangeError(`waitTimeoutMs: ${o.waitTimeoutMs} must be > 0`);
+}
+
+function memberInfos(o: EdgernetesClusterOptions, dir: string, ports: readonly number[]): EdgernetesMemberInfo[] {
+  return ports.map((port, i) => ({
+    id: `n${i + 1}`,
+    endpoint: `${LOOPBACK_HOST}:${port}`,
+    port,
+    dataDir: join(dir, `n${i + 1}`),
+    uid: o.isolatable ? NetIsolation.allocateUid() : undefined,
+  }));
+}
+
+function createMembers(dir: string, infos: readonly EdgernetesMemberInfo[], o: EdgernetesClusterOptions): EdgernetesMember[] {
+  const peers = infos.map((m) => `${m.id}=${m.endpoint}`).join(',');
+  return infos.map(
+    (info) =>
+      new EdgernetesMember({
+        id: info.id,
+        logPath: join(dir, `${info.id}.log`),
+        uid: info.uid,
+        args: [
+          'server',
+          ...['--id', info.id, '--data-dir', info.dataDir, '--listen', info.endpoint, '--peers', peers],
+          ...['--tick-interval-ms', String(o.tickIntervalMs), '--heartbeat-interval-ms', String(o.heartbeatIntervalMs)],
+          ...['--election-timeout-ms', String(o.electionTimeoutMs), '--log-level', o.logLevel],
+        ],
+      }),
+  );
+}
+
+/**
+ * Creates the data dirs (owned by the replicas' uids when isolatable: they
+ * write there as that uid) and, when isolatable, the nftables table.
+ */
+async function prepareDirs(dir: string, infos: readonly EdgernetesMemberInfo[]): Promise<NetIsolation | undefined> {
+  const isolatable = infos.some((m) => m.uid !== undefined);
+  if (isolatable) chmodSync(dir, 0o755);
+  for (const info of infos) {
+    mkdirSync(info.dataDir, { mode: 0o700 });
+    if (info.uid !== undefined) chownSync(info.dataDir, info.uid, info.uid);
+  }
+  if (!isolatable) return undefined;
+  const isolation = await NetIsolation.create();
+  try {
+    for (const info of infos) await isolation.register(info.uid!);
+  } catch (err) {
+    await isolation.destroy();
+    throw err;
+  }
+  return isolation;
+}
+
+export class EdgernetesCluster {
+  private stopped = false;
+
+  private constructor(
+    readonly options: EdgernetesClusterOptions,
+    readonly dir: string,
+    readonly infos: readonly EdgernetesMemberInfo[],
+    private readonly members: readonly EdgernetesMember[],
+    /** One single-endpoint client per replica, for Status probes about exactly that replica. */
+    private readonly statusClients: readonly EdgernetesClient[],
+    private readonly isolation: NetIsolation | undefined,
+  ) {}
+
+  /** Starts the cluster and waits (bounded) until every replica agrees on a leader. */
+  static async start(options: Partial<EdgernetesClusterOptions> = {}): Promise<EdgernetesCluster> {
+    const o: EdgernetesClusterOptions = { ...DEFAULT_EDGERNETES_CLUSTER_OPTIONS, ...options };
+    validateEdgernetesClusterOptions(o);
+    const ports = await freePorts(o.size);
+    const dir = mkdtempSync(join(o.baseDir, 'edg-edgernetes-'));
+    trackDir(dir);
+    const infos = memberInfos(o, dir, ports);
+    let isolation: NetIsolation | undefined;
+    try {
+      isolation = await prepareDirs(dir, infos);
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      untrackDir(dir);
+      throw err;
+    }
+    const statusClients = infos.map(
+      (m) => new EdgernetesClient({ endpoints: [m.endpoint], callTimeoutMs: STATUS_TIMEOUT_MS }),
+    );
+    const cluster = new EdgernetesCluster(o, dir, infos, createMembers(dir, infos, o), statusClients, isolation);
+    try {
+      for (const m of cluster.members) m.start();
+      await cluster.waitHealthy();
+    } catch (err) {
+      await cluster.stop();
+      throw err;
+    }
+    return cluster;
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  /** HOST:PORT endpoints of all replicas, in member order. */
+  get endpoints(): string[] {
+    return this.infos.map((m) => m.endpoint);
+  }
+
+  /** Process ids of the replicas (undefined for one not running). */
+  get pids(): (number | undefined)[] {
+    return this.members.map((m) => m.pid);
+  }
+
+  isRunning(index: number): boolean {
+    return this.member(index).running;
+  }
+
+  /** Endpoints in failover order starting at replica `first`: a client built on them prefers `first`. */
+  endpointsFrom(first: number): string[] {
+    this.member(first);
+    return this.endpoints.map((_, k) => this.endpoints[(first + k) % this.size]!);
+  }
+
+  /** Status of exactly replica `index` (its own view: role, term, leader). */
+  async status(index: number): Promise<StatusResponse> {
+    const status = await this.statusClients[index]!.clusterStatus({ localOnly: true, timeoutMs: STATUS_TIMEOUT_MS });
+    const id = this.infos[index]!.id;
+    if (status.memberId !== id) {
+      throw new EdgernetesClusterError(`${this.infos[index]!.endpoint} answers as ${status.memberId}, not ${id}`);
+    }
+    return status;
+  }
+
+  /** Waits (bounded) until every running, unisolated replica answers and all agree on a live leader. */
+  async waitHealthy(): Promise<number> {
+    return waitUntil(async () => {
+      const live = this.liveIndexes();
+      const statuses = await Promise.all(live.map((i) => this.status(i)));
+      return this.agreedLeader(statuses, statuses.length);
+    }, this.waitOptions(`Edgernetes cluster in ${this.dir} to be healthy`));
+  }
+
+  /**
+   * Index of the current leader: a live replica that calls itself leader and
+   * that a majority of the cluster, itself included, reports as leader. Waits
+   * (bounded) through an election.
+   */
+  async leaderIndex(): Promise<number> {
+    return waitUntil(async () => {
+      const settled = await Promise.allSettled(this.liveIndexes().map((i) => this.status(i)));
+      const statuses = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      return this.agreedLeader(statuses, Math.floor(this.size / 2) + 1);
+    }, this.waitOptions(`an Edgernetes leader in ${this.dir}`));
+  }
+
+  /** kill -9 replica `index` and wait until its process is gone. */
+  async kill(index: number): Promise<void> {
+    await this.member(index).kill('SIGKILL');
+  }
+
+  /** kill -9 the current leader; returns its index. */
+  async killLeader(): Promise<number> {
+    const leader = await this.leaderIndex();
+    await this.kill(leader);
+    return leader;
+  }
+
+  /**
+   * Restarts replica `index` on its data dir: kills it first if it still runs,
+   * waits for the old process to be gone and its port to be free, then waits
+   * until it follows a live leader.
+   */
+  async restart(index: number): Promise<void> {
+    const m = this.member(index);
+    await m.kill('SIGKILL');
+    const info = this.infos[index]!;
+    await waitUntil(() => isPortFree(info.port), {
+      what: `port ${info.port} of ${info.id} to be free`,
+      timeoutMs: this.options.waitTimeoutMs,
+      intervalMs: PROBE_INTERVAL_MS,
+    });
+    m.start();
+    await waitUntil(async () => {
+      const leader = this.indexOfId((await this.status(index)).leaderId);
+      return leader !== undefined && this.member(leader).running;
+    }, this.waitOptions(`restarted ${info.id} to follow a leader`));
+  }
+
+  /**
+   * Cuts replica `index` off from its peers and from clients, without breaking
+   * connections (see the file comment). Needs `isolatable`. Lasts until heal(index).
+   */
+  async isolate(index: number): Promise<void> {
+    const { isolation, info } = this.isolationOf(index, 'isolate');
+    await isolation.isolate({ uid: info.uid!, ports: [info.port] });
+  }
+
+  /** Ends the isolation of replica `index`. */
+  async heal(index: number): Promise<void> {
+    const { isolation, info } = this.isolationOf(index, 'heal');
+    await isolation.heal(info.uid!);
+  }
+
+  /** Tail of replica `index`'s log. */
+  logTail(index: number): string {
+    return this.member(index).logTail();
+  }
+
+  /** Kills every replica, waits for them, removes the data. Idempotent; safe after a failed start. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const c of this.statusClients) c.close();
+    try {
+      await Promise.all(this.members.map((m) => m.kill('SIGKILL')));
+      await this.isolation?.destroy();
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+      untrackDir(this.dir);
+    }
+  }
+
+  /** Bounds of a wait that also ends at once if a replica dies unexpectedly. */
+  private waitOptions(what: string): WaitOptions {
+    return {
+      what,
+      timeoutMs: this.options.waitTimeoutMs,
+      intervalMs: PROBE_INTERVAL_MS,
+      abortIf: () => this.unexpectedExit(),
+    };
+  }
+
+  private member(index: number): EdgernetesMember {
+    const m = this.members[index];
+    if (m === undefined) throw new RangeError(`replica index ${index} not in 0..${this.members.length - 1}`);
+    if (this.stopped) throw new EdgernetesClusterError(`cluster in ${this.dir} is stopped`);
+    return m;
+  }
+
+  private isolationOf(index: number, what: string): { isolation: NetIsolation; info: EdgernetesMemberInfo } {
+    this.member(index);
+    const info = this.infos[index]!;
+    if (this.isolation === undefined || info.uid === undefined) {
+      throw new EdgernetesClusterError(`${what}: start the cluster with { isolatable: true }`);
+    }
+    return { isolation: this.isolation, info };
+  }
+
+  private isIsolated(index: number): boolean {
+    const uid = this.infos[index]!.uid;
+    return uid !== undefined && this.isolation?.isIsolated(uid) === true;
+  }
+
+  /** Replicas expected to answer: running and not isolated. */
+  private liveIndexes(): number[] {
+    return this.members.flatMap((m, i) => (m.running && !this.isIsolated(i) ? [i] : []));
+  }
+
+  private indexOfId(id: string): number | undefined {
+    const index = this.infos.findIndex((m) => m.id === id);
+    return index < 0 ? undefined : index;
+  }
+
+  /**
+   * The leader's index when at least `votesMin` statuses name the same live,
+   * unisolated replica, and that replica's own status names itself.
+   */
+  private agreedLeader(statuses: readonly StatusResponse[], votesMin: number): number | undefined {
+    if (statuses.length < votesMin) return undefined;
+    const counts = new Map<string, number>();
+    for (const s of statuses) if (s.leaderId !== '') counts.set(s.leaderId, (counts.get(s.leaderId) ?? 0) + 1);
+    for (const [leaderId, votes] of counts) {
+      const index = this.indexOfId(leaderId);
+      if (index === undefined || votes < votesMin || !this.liveIndexes().includes(index)) continue;
+      if (statuses.some((s) => s.memberId === leaderId && s.leaderId === leaderId)) return index;
+    }
+    return undefined;
+  }
+
+  /** An error when a replica the cluster expects to run has exited (so waits fail at once). */
+  private unexpectedExit(): Error | undefined {
+    for (const [i, m] of this.members.entries()) {
+      if (!m.running && m.describeExit() !== 'signal SIGKILL') {
+        const id = this.infos[i]!.id;
+        return new EdgernetesClusterError(`replica ${id} exited (${m.describeExit()}):\n${m.logTail()}`);
+      }
+    }
+    return undefined;
+  }
+}
