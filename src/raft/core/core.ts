@@ -33,6 +33,13 @@ import {
   type Term,
 } from './types.js';
 
+/** This replica's position among the voters other than the lost leader, ordered by id. */
+function followerRank(r: Raft, lostLeader: NodeId): number {
+  let rank = 0;
+  for (const id of r.tracker.conf.voters) if (id !== lostLeader && id < r.id) rank++;
+  return rank;
+}
+
 export function createRaft(config: RaftConfig, initial: InitialState, rng: Rng): RaftCore {
   validateRaftConfig(config);
   return new RaftCoreImpl(new Raft(config, initial, rng));
@@ -83,7 +90,18 @@ class RaftCoreImpl implements RaftCore {
     // so in that mode we keep waiting for the timeout instead.
     if (r.cfg.readOnlyOption === 'leaseBased') return;
     r.lead = null;
-    if (r.cfg.preVote) r.hup(false);
+    if (!r.cfg.preVote || !r.promotable()) return;
+    // Every follower sees the broken stream within milliseconds; if all campaigned at once they
+    // would split the vote and wait out a full randomized timeout. So they take turns by rank:
+    // the first surviving voter (by id) campaigns now, the next one tick later, and so on. A
+    // follower that has not noticed the break yet still refuses by stickiness, so the next in
+    // line (which by then has noticed) wins a tick later.
+    const rank = followerRank(r, peer);
+    if (rank === 0) {
+      r.hup(false);
+    } else {
+      r.electionElapsedTicks = Math.max(0, r.randomizedElectionTimeoutTicks - rank);
+    }
   }
 
   reportSnapshot(peer: NodeId, status: 'finished' | 'failed'): void {

@@ -20,7 +20,7 @@ function ticksToNewLeader(c: Cluster, old: string): number {
 }
 
 describe('fast failover on reportUnreachable', () => {
-  it('elects a new leader with zero ticks after the transports report the crash, vs. >= one timeout without', () => {
+  it('elects a new leader within one tick after the transports report the crash, vs. >= one timeout without', () => {
     const fast: number[] = [];
     const slow: number[] = [];
     for (let seed = 1; seed <= 20; seed++) {
@@ -29,6 +29,8 @@ describe('fast failover on reportUnreachable', () => {
       a.propose('n1', 'x');
       a.stabilize();
       a.crash('n1');
+      // n3 notices only after n2's pre-vote was refused by n3's stickiness: n3, second in
+      // line, campaigns one tick later and wins.
       for (const id of ['n2', 'n3']) {
         a.core(id).reportUnreachable(nodeId('n1'));
         a.stabilize();
@@ -41,8 +43,25 @@ describe('fast failover on reportUnreachable', () => {
       b.crash('n1');
       slow.push(ticksToNewLeader(b, 'n1'));
     }
-    expect(Math.max(...fast)).toBe(0);
+    expect(Math.max(...fast)).toBeLessThanOrEqual(1);
     expect(Math.min(...slow)).toBeGreaterThanOrEqual(10);
+  });
+
+  it('does not split the vote when every follower notices the crash at once: the first by id wins with zero ticks', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      for (const ids of [IDS, ['n1', 'n2', 'n3', 'n4', 'n5']]) {
+        const c = new Cluster(ids, { seed });
+        c.elect('n1');
+        const termBefore = c.core('n2').status().hardState.term;
+        c.crash('n1');
+        for (const id of ids.slice(1)) c.core(id).reportUnreachable(nodeId('n1'));
+        c.stabilize();
+        expect(ticksToNewLeader(c, 'n1')).toBe(0);
+        expect(c.leader()!.id).toBe('n2');
+        // One campaign, one term: no split vote.
+        expect(c.leader()!.core.status().hardState.term).toBe(termBefore + 1);
+      }
+    }
   });
 
   it('a single report is enough once the other follower has timed out its leader too', () => {
