@@ -14,6 +14,11 @@ export interface EndpointSetOptions {
   readonly endpoints: readonly string[];
   /** Upper bound on one whole call, retries included. */
   readonly callTimeoutMs: number;
+  /**
+   * Upper bound on one attempt at one endpoint. A replica that is cut off (isolated, paused)
+   * answers nothing at all; without this bound the whole call would wait on it.
+   */
+  readonly attemptTimeoutMs: number;
   /** Backoff after a full rotation over all endpoints: base, doubled each rotation, capped. */
   readonly rotationBackoffMsBase: number;
   readonly rotationBackoffMsMax: number;
@@ -21,6 +26,7 @@ export interface EndpointSetOptions {
 
 export const DEFAULT_ENDPOINT_OPTIONS: Omit<EndpointSetOptions, 'endpoints'> = {
   callTimeoutMs: 5_000,
+  attemptTimeoutMs: 1_000,
   rotationBackoffMsBase: 25,
   rotationBackoffMsMax: 400,
 };
@@ -43,6 +49,9 @@ export class EndpointSet {
 
   constructor(options: Partial<EndpointSetOptions> & { endpoints: readonly string[] }) {
     if (options.endpoints.length === 0) throw new RangeError('endpoints: at least one endpoint is required');
+    if (options.attemptTimeoutMs !== undefined && !(options.attemptTimeoutMs > 0)) {
+      throw new RangeError(`attemptTimeoutMs: must be positive, got ${options.attemptTimeoutMs}`);
+    }
     for (const e of options.endpoints) {
       if (!/^[^\s:]+:\d{1,5}$/.test(e)) throw new RangeError(`endpoints: ${JSON.stringify(e)} is not HOST:PORT`);
     }
@@ -89,7 +98,8 @@ export class EndpointSet {
         const client = this.clientFor(Ctor, endpoints[index]!);
         attempts++;
         try {
-          const response = await invoke(pick(client).bind(client), request, deadlineMs);
+          const attemptDeadlineMs = Math.min(deadlineMs, Date.now() + this.options.attemptTimeoutMs);
+          const response = await invoke(pick(client).bind(client), request, attemptDeadlineMs);
           this.preferred = index;
           return response;
         } catch (err) {

@@ -7,7 +7,7 @@ import { EdgernetesClient } from '../../src/client/client.js';
 import { ClusterUnavailableError, RequestError } from '../../src/client/errors.js';
 import { KVService, type PutRequest, type PutResponse } from '../../src/gen/edgernetes/api/v1/kv.js';
 
-type Behaviour = 'ok' | 'unavailable' | 'invalid';
+type Behaviour = 'ok' | 'unavailable' | 'invalid' | 'silent';
 
 interface FakeReplica {
   server: Server;
@@ -23,6 +23,7 @@ async function startReplica(name: string, behaviour: Behaviour): Promise<FakeRep
     put(call: ServerUnaryCall<PutRequest, PutResponse>, cb: sendUnaryData<PutResponse>) {
       seen.push(call.request);
       if (behaviour === 'unavailable') return cb({ code: status.UNAVAILABLE, details: `${name}: no leader` });
+      if (behaviour === 'silent') return; // an isolated replica: never answers
       if (behaviour === 'invalid') return cb({ code: status.INVALID_ARGUMENT, details: 'key: must not be empty' });
       cb(null, { header: { revision: 7, memberId: name, raftTerm: 2 }, createRevision: 7, modRevision: 7, version: 1, prevModRevision: 0 });
     },
@@ -62,6 +63,16 @@ describe('endpoint failover', () => {
     await client.put('default', 'k', new Uint8Array([2]));
     expect(started[2]!.seen.map((p) => p.header?.seq)).toEqual([1, 2]);
     expect(started[0]!.seen).toHaveLength(1);
+  });
+
+  it('moves past a replica that never answers after one attempt timeout, not the whole deadline', async () => {
+    for (const [i, b] of (['silent', 'ok'] as const).entries()) started.push(await startReplica(`n${i + 1}`, b));
+    const client = new EdgernetesClient({ endpoints: started.map((r) => r.address), callTimeoutMs: 10_000, attemptTimeoutMs: 300 });
+    clients.push(client);
+    const res = await client.put('default', 'k', new Uint8Array([1]));
+    expect(res.header?.memberId).toBe('n2');
+    expect(started[0]!.seen).toHaveLength(1);
+    expect(started[1]!.seen.map((p) => p.header?.seq)).toEqual([1]); // the same write, retried
   });
 
   it('throws errors another endpoint cannot fix at once, naming the problem', async () => {
