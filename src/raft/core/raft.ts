@@ -142,6 +142,7 @@ export class Raft {
     if (newTerm !== this.term) {
       this.term = newTerm;
       this.vote = null;
+      dropStaleAcks(this);
     }
     this.lead = null;
     this.electionElapsedTicks = 0;
@@ -379,4 +380,18 @@ export class Raft {
 
 function isConfChangeEntry(e: Entry): boolean {
   return e.type === EntryType.ConfChange;
+}
+
+/**
+ * Acknowledgements of appended entries wait in msgsAfterPersist until their
+ * entries are durable. If a newer leader truncates those entries before the
+ * batch is handed out, the acknowledgement would promise entries we no longer
+ * hold, and the older leader could count it toward a commit (found by the
+ * simulator, seed 433). A newer term is the only way our log can be truncated,
+ * so on adopting one, acknowledgements of the older term are dropped: their
+ * leader learns the new term from our next answer anyway.
+ */
+function dropStaleAcks(r: Raft): void {
+  if (r.msgsAfterPersist.length === 0) return;
+  r.msgsAfterPersist = r.msgsAfterPersist.filter((m) => !(m.type === MessageType.AppResp && !m.reject && m.term < r.term));
 }
