@@ -47,6 +47,35 @@ describe('3-replica control plane (real processes)', () => {
     }
   });
 
+  it('refuses a second process on the same data dir with an error naming it', async () => {
+    const m = cluster.members[0]!;
+    const { spawnSync } = await import('node:child_process');
+    const bin = new URL('../../bin/edgernetes.mjs', import.meta.url).pathname;
+    const r = spawnSync(process.execPath, [bin, 'server', '--id', m.id, '--data-dir', m.dataDir, '--listen', '127.0.0.1:1', '--peers', cluster.founders()], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(m.dataDir);
+    expect(r.stderr.toLowerCase()).toMatch(/lock|in use/);
+    // The running replica is unharmed.
+    expect(cluster.isRunning(m.id)).toBe(true);
+    await cluster.client([m.address]).get('default', 'anything');
+  }, 30_000);
+
+  it('on SIGTERM a leader hands leadership over and exits 0, and restarts cleanly', async () => {
+    const leader = await cluster.leader();
+    const begin = Date.now();
+    await cluster.kill(leader, 'SIGTERM');
+    expect(cluster.exitCode(leader)).toBe(0);
+    const next = await cluster.leader(5_000);
+    expect(next).not.toBe(leader);
+    // Handed over, not timed out: well under one election timeout after the exit.
+    expect(Date.now() - begin).toBeLessThan(3_000);
+    await cluster.restart(leader);
+    await cluster.client().put('default', 'after-sigterm', text('ok'));
+  }, 30_000);
+
   it('applies a retried write (same client id and sequence) exactly once', async () => {
     const address = cluster.members[0]!.address;
     const raw = new KVClient(address, credentials.createInsecure());
