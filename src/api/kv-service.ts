@@ -4,7 +4,6 @@
  * answer once applied; reads are linearizable unless `header.stale`.
  */
 
-import type { KvEntry } from '../fsm/index.js';
 import {
   KVClient,
   type CompareAndSwapRequest,
@@ -13,7 +12,6 @@ import {
   type DeleteResponse,
   type GetRequest,
   type GetResponse,
-  type KeyValue,
   type KVServer,
   type PutRequest,
   type PutResponse,
@@ -25,20 +23,10 @@ import type { CommandBody, ReplicaApi } from './replica-api.js';
 import { appliedResult, header } from './responses.js';
 import { invalidArgument } from './status.js';
 import { session } from './convert-header.js';
+import { toKeyValue } from './convert-watch.js';
 
 /** Keys deleted by one prefix delete when the caller gives no limit. */
 const DELETE_RANGE_LIMIT_DEFAULT = 1000;
-
-function toKeyValue(e: KvEntry): KeyValue {
-  return {
-    namespace: e.namespace,
-    key: e.key,
-    value: Buffer.from(e.value.buffer, e.value.byteOffset, e.value.byteLength),
-    createRevision: e.createRevision,
-    modRevision: e.modRevision,
-    version: e.version,
-  };
-}
 
 function casExpectation(request: CompareAndSwapRequest) {
   const expect = request.expect;
