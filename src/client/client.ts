@@ -2,9 +2,10 @@
  * The Edgernetes client library: used by edgectl, agents, benchmarks and the
  * chaos suite. One client = one clientId; every distinct write takes the next
  * sequence number, and retries of that write (after failover) reuse it, so the
- * state machine applies it once (Raft dissertation §6.3).
+ * state machine applies it once (Raft dissertation §6.3). Writes may be issued
+ * concurrently: up to `writesInFlightMax` are in flight at once, the rest wait
+ * their turn (see write-queue.ts).
  */
-import { randomUUID } from 'node:crypto';
 import {
   ClusterClient,
   type AddMemberResponse,
@@ -22,11 +23,10 @@ import {
   type RangeResponse,
 } from '../gen/edgernetes/api/v1/kv.js';
 import { EndpointSet, type EndpointSetOptions } from './endpoints.js';
+import { WriteQueue, type WriteQueueOptions } from './write-queue.js';
 
-export interface ClientOptions extends Partial<EndpointSetOptions> {
+export interface ClientOptions extends Partial<EndpointSetOptions>, WriteQueueOptions {
   readonly endpoints: readonly string[];
-  /** Defaults to a random UUID per client instance. */
-  readonly clientId?: string;
 }
 
 export interface ReadOptions {
@@ -36,6 +36,7 @@ export interface ReadOptions {
 }
 
 export interface WriteOptions {
+  /** Bound on the call once the write is sent (it may first wait for room among the writes in flight). */
   readonly timeoutMs?: number;
 }
 
@@ -43,27 +44,30 @@ export interface WriteOptions {
 export type CasExpectation = { readonly value: Uint8Array } | { readonly absent: true } | { readonly modRevision: number };
 
 export class EdgernetesClient {
-  readonly clientId: string;
-  private seq = 0;
   private readonly endpointSet: EndpointSet;
+  private readonly writes: WriteQueue;
 
+  /** Throws RangeError naming the option that is out of bounds. */
   constructor(options: ClientOptions) {
     this.endpointSet = new EndpointSet(options);
-    this.clientId = options.clientId ?? randomUUID();
+    const { clientId, writesInFlightMax, writesQueuedMax } = options;
+    this.writes = new WriteQueue({ clientId, writesInFlightMax, writesQueuedMax });
+  }
+
+  get clientId(): string {
+    return this.writes.clientId;
   }
 
   get endpoints(): readonly string[] {
     return this.endpointSet.endpoints;
   }
 
-  private writeHeader() {
-    this.seq += 1;
-    return { clientId: this.clientId, seq: this.seq };
-  }
-
+  /** Rejects with WriteQueueFullError when writesQueuedMax writes already wait. */
   put(namespace: string, key: string, value: Uint8Array, options: WriteOptions = {}): Promise<PutResponse> {
-    const request = { header: this.writeHeader(), namespace, key, value: Buffer.from(value) };
-    return this.endpointSet.call(KVClient, (c) => c.put, request, options.timeoutMs);
+    return this.writes.run((header) => {
+      const request = { header, namespace, key, value: Buffer.from(value) };
+      return this.endpointSet.call(KVClient, (c) => c.put, request, options.timeoutMs);
+    });
   }
 
   get(namespace: string, key: string, options: ReadOptions = {}): Promise<GetResponse> {
@@ -78,8 +82,10 @@ export class EdgernetesClient {
 
   /** Deletes `key`, or with `prefix` up to `limit` keys starting with it (repeat while `more`). */
   delete(namespace: string, key: string, prefix = false, limit = 0, options: WriteOptions = {}): Promise<DeleteResponse> {
-    const request = { header: this.writeHeader(), namespace, key, prefix, limit };
-    return this.endpointSet.call(KVClient, (c) => c.delete, request, options.timeoutMs);
+    return this.writes.run((header) => {
+      const request = { header, namespace, key, prefix, limit };
+      return this.endpointSet.call(KVClient, (c) => c.delete, request, options.timeoutMs);
+    });
   }
 
   /** Sets `key` to `value` (null deletes it) if `expect` holds; `swapped` says whether it did. */
@@ -90,8 +96,7 @@ export class EdgernetesClient {
     value: Uint8Array | null,
     options: WriteOptions = {},
   ): Promise<CompareAndSwapResponse> {
-    const request = {
-      header: this.writeHeader(),
+    const body = {
       namespace,
       key,
       value: Buffer.from(value ?? new Uint8Array(0)),
@@ -103,7 +108,9 @@ export class EdgernetesClient {
             ? { $case: 'expectAbsent' as const, value: true }
             : { $case: 'expectModRevision' as const, value: expect.modRevision },
     };
-    return this.endpointSet.call(KVClient, (c) => c.compareAndSwap, request, options.timeoutMs);
+    return this.writes.run((header) =>
+      this.endpointSet.call(KVClient, (c) => c.compareAndSwap, { header, ...body }, options.timeoutMs),
+    );
   }
 
   /** Every member's role and indexes (the answering replica asks the others); `localOnly` asks just one. */

@@ -2,8 +2,9 @@
  * Client of the registry services — Nodes, Models, Deployments and Watch —
  * over an EndpointSet (failover between replicas with one deadline per call).
  *
- * Writes carry this client's (clientId, seq) and go one at a time (see
- * write-queue.ts), so a write retried after a failover is applied once.
+ * Writes carry this client's (clientId, seq, firstUnackedSeq), so a write
+ * retried after a failover is applied once; they may be issued concurrently,
+ * up to `writesInFlightMax` in flight (see write-queue.ts).
  * Reads are linearizable unless `stale` is set. Errors are those of
  * EndpointSet.call: RequestError (with the gRPC code and the server's message,
  * which names the offending field for INVALID_ARGUMENT) or
@@ -44,16 +45,12 @@ import {
 } from '../gen/edgernetes/api/v1/nodes.js';
 import { EndpointSet, type EndpointSetOptions } from './endpoints.js';
 import { WatchStream, type WatchRequestOptions, type WatchStreamOptions } from './watch-stream.js';
-import { WriteQueue } from './write-queue.js';
+import { WriteQueue, type WriteQueueOptions } from './write-queue.js';
 
-export interface RegistryClientOptions extends Partial<EndpointSetOptions> {
+export interface RegistryClientOptions extends Partial<EndpointSetOptions>, WriteQueueOptions {
   /** Replicas to talk to; or pass `endpointSet` to share one (it is then not closed by close()). */
   readonly endpoints?: readonly string[];
   readonly endpointSet?: EndpointSet;
-  /** Defaults to a random UUID per client. */
-  readonly clientId?: string;
-  /** Writes that may wait behind the one in flight (default 1024). */
-  readonly writesQueuedMax?: number;
 }
 
 export interface ReadOptions {
@@ -63,7 +60,7 @@ export interface ReadOptions {
 }
 
 export interface WriteOptions {
-  /** Bound on the call once it is this client's turn to write (failover retries included). */
+  /** Bound on the call once the write is sent (failover retries included); it may wait for room first. */
   readonly timeoutMs?: number;
 }
 
@@ -81,8 +78,6 @@ export interface PageOptions extends ReadOptions {
 
 export type AssignmentListFilter = { readonly nodeId: string } | { readonly model: ModelSelector } | Record<string, never>;
 
-const WRITES_QUEUED_MAX_DEFAULT = 1024;
-
 export class RegistryClient {
   private readonly endpointSet: EndpointSet;
   private readonly ownsEndpointSet: boolean;
@@ -97,7 +92,8 @@ export class RegistryClient {
       this.endpointSet = new EndpointSet({ ...options, endpoints: options.endpoints });
       this.ownsEndpointSet = true;
     }
-    this.writes = new WriteQueue(options.writesQueuedMax ?? WRITES_QUEUED_MAX_DEFAULT, options.clientId);
+    const { clientId, writesInFlightMax, writesQueuedMax } = options;
+    this.writes = new WriteQueue({ clientId, writesInFlightMax, writesQueuedMax });
   }
 
   get clientId(): string {

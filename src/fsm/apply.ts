@@ -1,5 +1,6 @@
 /**
- * Applying committed entries to the staged batch: decoding, sessions,
+ * Applying committed entries to the staged batch: decoding, sessions (see
+ * sessions.ts: duplicates answered, stale seqs refused, the rest applied once),
  * running ops in a command transaction, advancing the revision and the change
  * log. Pure with respect to time and randomness: the same entries on the same
  * state give the same writes and results on every replica, whatever the batch
@@ -15,6 +16,7 @@ import { rejection, type Rejection } from './errors.js';
 import type { WatchEvent } from './events.js';
 import type { MetaState } from './meta.js';
 import type { OpOutcome } from './ops/common.js';
+import { SESSION_RESULTS_MAX } from './limits.js';
 import { runOp } from './ops/dispatch.js';
 import { applyConfChange } from './ops/members.js';
 import type { ApplyResult, EntryOutcome } from './results.js';
@@ -70,26 +72,22 @@ async function applyCommand(ctx: ApplyContext, entry: Entry): Promise<ApplyResul
   const decoded = decodeCommand(entry.data);
   if (!decoded.ok) return rejected(ctx, entry, decoded.rejection);
   const { clientId, seq, op } = decoded.command;
-  if (clientId !== '') {
-    const lastSeq = ctx.sessions.lastSeq(clientId);
-    if (lastSeq === seq) {
-      const stored = ctx.sessions.read(ctx.batch, clientId);
-      return { index: entry.index, revision: stored.revision, outcome: stored.outcome, duplicate: true };
-    }
-    if (lastSeq !== undefined && seq < lastSeq) {
-      const message = `client ${clientId} sent seq ${seq} after seq ${lastSeq}`;
-      return rejected(ctx, entry, rejection('StaleSequence', message, { field: 'seq', details: { seq, lastSeq } }));
-    }
-    if (lastSeq === undefined && seq !== 1) {
-      const message = `client ${clientId} has no session (expired or never started); start a new client id at seq 1`;
-      return rejected(ctx, entry, rejection('SessionExpired', message, { field: 'clientId', details: { seq } }));
-    }
+  if (clientId === '') return plain(ctx, entry, await inTransaction(ctx, (txn) => runOp(txn, op)));
+  const verdict = ctx.sessions.check(ctx.batch, clientId, seq);
+  if (verdict.kind === 'duplicate') {
+    return { index: entry.index, revision: verdict.result.revision, outcome: verdict.result.outcome, duplicate: true };
+  }
+  if (verdict.kind === 'stale') {
+    const { floorSeq } = verdict;
+    const message =
+      `client ${clientId} sent seq ${seq}, below its session's floor ${floorSeq} (the client acknowledged ` +
+      `that answer, or it was dropped after ${SESSION_RESULTS_MAX} newer ones); not applied`;
+    return rejected(ctx, entry, rejection('StaleSequence', message, { field: 'seq', details: { seq, floorSeq } }));
   }
   const outcome = await inTransaction(ctx, (txn) => runOp(txn, op));
-  if (clientId !== '') {
-    const record = { seq, index: entry.index, revision: ctx.meta.revision, outcome };
-    ctx.sessions.record(ctx.batch, clientId, record, ctx.meta.limits.sessionsMax);
-  }
+  const firstUnackedSeq = decoded.command.firstUnackedSeq ?? seq;
+  const applied = { seq, firstUnackedSeq, index: entry.index, result: { revision: ctx.meta.revision, outcome } };
+  ctx.sessions.record(ctx.batch, clientId, applied, ctx.meta.limits.sessionsMax);
   return plain(ctx, entry, outcome);
 }
 

@@ -1,9 +1,16 @@
 /**
  * Commands: what a Raft entry's data carries (see codec.ts for the bytes).
  *
- * Envelope {v, clientId, seq, op}. `clientId` + `seq` give exactly-once
- * retries (Raft dissertation §6.3): a client numbers its commands 1, 2, 3...
- * and keeps at most one outstanding; the empty clientId (with seq 0) opts out.
+ * Envelope {v, clientId, seq, firstUnackedSeq?, op}. `clientId` + `seq` give
+ * exactly-once retries (Raft dissertation §6.3): a client numbers its commands
+ * 1, 2, 3... and may have several outstanding; `firstUnackedSeq` is the lowest
+ * seq it has not yet received a response for, so the state machine can forget
+ * the results below it (sessions.ts). The empty clientId (with seq 0 and no
+ * firstUnackedSeq) opts out.
+ *
+ * Compatibility: firstUnackedSeq was added inside version 1. Absent, it means
+ * `seq` (every earlier command answered: one outstanding), which is what
+ * clients and log entries written before it implied.
  *
  * Time values inside ops (`timeMs`) are supplied by the proposer; apply never
  * reads a clock, so every replica computes the same state.
@@ -143,6 +150,11 @@ export interface Command {
   /** Empty = no exactly-once session (then seq must be 0). */
   readonly clientId: string;
   readonly seq: number;
+  /**
+   * The lowest seq of this client still awaiting its response, in [1, seq]
+   * (this command awaits its own). Absent = seq. Only with a clientId.
+   */
+  readonly firstUnackedSeq?: number;
   readonly op: Op;
 }
 
@@ -347,7 +359,7 @@ export function validateOp(value: unknown, path: Path = 'op'): Op {
  * the field. The version is checked by the codec before this runs.
  */
 export function validateCommand(value: unknown): Command {
-  const r = readRecord(value, '', ['v', 'clientId', 'seq', 'op']);
+  const r = readRecord(value, '', ['v', 'clientId', 'seq', 'firstUnackedSeq', 'op']);
   if (requiredField(r, 'v', '') !== COMMAND_VERSION) throw new ValidationError('v', `must be ${COMMAND_VERSION}`);
   const clientId = readString(optionalField(r, 'clientId') ?? '', 'clientId', {
     lengthMax: L.CLIENT_ID_LENGTH_MAX,
@@ -357,5 +369,19 @@ export function validateCommand(value: unknown): Command {
   const seq = readInteger(optionalField(r, 'seq') ?? 0, 'seq', 0, Number.MAX_SAFE_INTEGER);
   if (clientId === '' && seq !== 0) throw new ValidationError('seq', 'must be 0 without a clientId');
   if (clientId !== '' && seq === 0) throw new ValidationError('seq', 'must be at least 1 with a clientId');
-  return { v: COMMAND_VERSION, clientId, seq, op: validateOp(requiredField(r, 'op', ''), 'op') };
+  const firstUnacked = readFirstUnackedSeq(optionalField(r, 'firstUnackedSeq'), clientId, seq);
+  const op = validateOp(requiredField(r, 'op', ''), 'op');
+  // Canonical key order (v, clientId, seq, firstUnackedSeq, op): the encoding depends on it.
+  return { v: COMMAND_VERSION, clientId, seq, ...firstUnacked, op };
+}
+
+function readFirstUnackedSeq(value: unknown, clientId: string, seq: number): { firstUnackedSeq?: number } {
+  if (value === undefined) return {};
+  if (clientId === '') throw new ValidationError('firstUnackedSeq', 'not allowed without a clientId');
+  const firstUnackedSeq = readInteger(value, 'firstUnackedSeq', 1, Number.MAX_SAFE_INTEGER);
+  if (firstUnackedSeq > seq) {
+    const reason = `must be at most seq (${seq}): the command itself awaits its response`;
+    throw new ValidationError('firstUnackedSeq', reason);
+  }
+  return { firstUnackedSeq };
 }

@@ -29,9 +29,9 @@ export type RejectionCode =
   | 'StalePlacement'
   /** An assignment state change that the state graph does not allow. (FAILED_PRECONDITION) */
   | 'InvalidTransition'
-  /** The client sent a sequence number older than its last one. (FAILED_PRECONDITION) */
+  /** A seq below the session's floor: its answer was acknowledged, or dropped. (FAILED_PRECONDITION) */
   | 'StaleSequence'
-  /** The client's session is unknown (expired or never started at seq 1). (FAILED_PRECONDITION) */
+  /** No longer produced: an unknown client now starts a session at any seq (sessions.ts). (FAILED_PRECONDITION) */
   | 'SessionExpired'
   /** A quota or per-object limit would be exceeded. (RESOURCE_EXHAUSTED) */
   | 'LimitExceeded';

@@ -14,7 +14,8 @@
  *   b/<nodeId>\0<ns>\0<name>\0<version>   '' (index of assignments by node)
  *   k/<ns>\0<key utf8>             KvEntry
  *   r/<memberId utf8>              Member
- *   s/<clientId>                   Session (last seq and its outcome)
+ *   s/<clientId>                   Session head (floor seq, stored seqs, last log index)
+ *   o/<clientId>\0<seq hex14>      Session result (revision and outcome of one seq)
  *   c/<revision hex14>             ChangeRecord (events of one revision)
  *   z/<revision hex14>             size in bytes of c/<revision>
  */
@@ -35,6 +36,7 @@ export const Prefix = {
   kv: 'k/',
   member: 'r/',
   session: 's/',
+  sessionResult: 'o/',
   changeLog: 'c/',
   changeLogSize: 'z/',
 } as const;
@@ -122,3 +124,7 @@ export const changeLogSizeKey = (revision: number): StoreKey => Prefix.changeLog
 export function parseChangeLogKey(key: StoreKey): number {
   return Number.parseInt(key.slice(Prefix.changeLog.length), 16);
 }
+
+/** Sequence numbers are safe integers, at most 2^53: 14 hex digits keep numeric order. */
+export const sessionResultKey = (clientId: string, seq: number): StoreKey =>
+  Prefix.sessionResult + clientId + SEP + revisionSuffix(seq);

@@ -16,6 +16,12 @@ export const KV_DELETE_RANGE_KEYS_MAX = 1000;
 export const COMMAND_BYTES_MAX = KV_VALUE_BYTES_MAX + 64 * 1024;
 
 export const CLIENT_ID_LENGTH_MAX = 128;
+/**
+ * Results one client session keeps for exactly-once retries (sessions.ts).
+ * Beyond it the lowest seqs are dropped (their retries become StaleSequence),
+ * so a client keeps the span of its unanswered seqs below it (client/write-queue.ts).
+ */
+export const SESSION_RESULTS_MAX = 256;
 export const NODE_ID_LENGTH_MAX = 128;
 export const NAME_LENGTH_MAX = 128;
 export const ADDRESS_LENGTH_MAX = 255;

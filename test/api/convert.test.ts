@@ -1,9 +1,8 @@
 // Goal: the pure conversions at the API edge keep their contracts — enum
 // tables are total both ways, 0 means "unspecified" and unknown numbers are
 // refused naming the field; watch batches are split into responses of whole
-// revisions whose next_revision is always a safe place to resume; the client's
-// write queue sends one write at a time with consecutive sequence numbers and
-// bounds how many wait.
+// revisions whose next_revision is always a safe place to resume. (The client's
+// write queue is tested in test/client/write-queue.test.ts.)
 // Method: direct calls, no sockets.
 import { describe, expect, it } from 'vitest';
 import { assignmentStates } from '../../src/api/convert-assignments.js';
@@ -11,7 +10,6 @@ import { modelFormats, tensorDataTypes, tolerationOperators } from '../../src/ap
 import { acceleratorKinds, nodeConditions, taintEffects } from '../../src/api/convert-nodes.js';
 import { RESPONSE_BYTES_TARGET, batchResponses, watchKinds, watchOptions } from '../../src/api/convert-watch.js';
 import type { EnumMap } from '../../src/api/convert-enums.js';
-import { WriteQueue, WriteQueueFullError } from '../../src/client/write-queue.js';
 import {
   ACCELERATOR_KINDS,
   ASSIGNMENT_STATES,
@@ -97,40 +95,5 @@ describe('watch responses', () => {
     // Resuming after any response loses nothing and repeats nothing.
     expect(responses.map((r) => r.nextRevision)).toEqual([6, 8, 10]);
     expect(responses.map((r) => r.header?.revision)).toEqual([5, 7, 9]);
-  });
-});
-
-describe('client write queue', () => {
-  it('sends one write at a time with consecutive sequence numbers, even after a failure', async () => {
-    const queue = new WriteQueue(8, 'client-a');
-    const order: string[] = [];
-    let inFlight = 0;
-    const write = (fail: boolean) =>
-      queue.run(async (header) => {
-        inFlight += 1;
-        expect(inFlight).toBe(1);
-        order.push(`${header.clientId}#${header.seq}`);
-        await new Promise((r) => setTimeout(r, 5));
-        inFlight -= 1;
-        if (fail) throw new Error(`write ${header.seq} failed`);
-        return header.seq;
-      });
-    const results = await Promise.allSettled([write(false), write(true), write(false)]);
-    expect(order).toEqual(['client-a#1', 'client-a#2', 'client-a#3']);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect(queue.size).toBe(0);
-  });
-
-  it('refuses writes beyond its bound without sending them', async () => {
-    const queue = new WriteQueue(2, 'client-b');
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const sent: number[] = [];
-    const first = queue.run(async (h) => (sent.push(h.seq), gate));
-    const second = queue.run(async (h) => void sent.push(h.seq));
-    await expect(queue.run(async () => undefined)).rejects.toBeInstanceOf(WriteQueueFullError);
-    release();
-    await Promise.all([first, second]);
-    expect(sent).toEqual([1, 2]);
   });
 });

@@ -4,8 +4,9 @@
  * boundaries, restarts, or whether they caught up from a snapshot; malformed
  * entries are the same rejected no-ops everywhere and never throw.
  * Method: a seeded generator produces a log mixing every op (valid, failing,
- * retried, stale, malformed, oversized), no-ops and conf changes, with small
- * replicated limits so eviction and compaction happen. Replica A applies it in
+ * retried, out of order, stale, malformed, oversized), no-ops and conf
+ * changes, with small replicated limits so eviction (of sessions, and of
+ * results at the per-client bound) and compaction happen. Replica A applies it in
  * generator-sized batches, B in random batches, C with a restart in the
  * middle, D from A's snapshot at the midpoint. Dumps and results must match.
  * A failing seed is printed by the test name and replays exactly.
@@ -13,6 +14,7 @@
 import { Packr } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfChangeType, EntryType, nodeId, type Entry } from '../../src/raft/core/types.js';
+import { encodeCommand } from '../../src/fsm/codec.js';
 import type { ModelNodePair, Op } from '../../src/fsm/commands.js';
 import type { StateMachineOptions } from '../../src/fsm/config.js';
 import type { ApplyResult } from '../../src/fsm/results.js';
@@ -27,7 +29,7 @@ afterEach(async () => {
 
 const OPTIONS: StateMachineOptions = {
   replicatedLimits: {
-    sessionsMax: 5,
+    sessionsMax: 6,
     changeLogRevisionsMax: 40,
     changeLogBytesMax: 64 * 1024,
     kvKeysMax: 30,
@@ -207,28 +209,48 @@ function malformed(r: Rand, log: Log): Entry {
 }
 
 /**
- * Client sessions as the generator sees them. A client told SessionExpired
- * starts over under a new id, as a real client would.
+ * Client sessions as the generator sees them: per client the highest seq sent
+ * and the firstUnackedSeq it last claimed. `HOARDER` never acknowledges
+ * anything (firstUnackedSeq stays 1) and writes most, so its session reaches
+ * the per-client result bound and drops results.
  */
-class Clients {
-  private readonly seqs = new Map<string, number>();
-  private readonly generation = new Map<string, number>();
+const HOARDER = 'c0';
 
-  id(name: string): string {
-    return `${name}.${this.generation.get(name) ?? 0}`;
-  }
+class Clients {
+  private readonly lastSeqs = new Map<string, number>();
+  private readonly acked = new Map<string, number>();
 
   lastSeq(clientId: string): number {
-    return this.seqs.get(clientId) ?? 0;
+    return this.lastSeqs.get(clientId) ?? 0;
+  }
+
+  /** A firstUnackedSeq for `seq`: absent (an old client), the hoarder's 1, or a value that moves up now and then. */
+  firstUnackedSeq(r: Rand, clientId: string, seq: number): number | undefined {
+    if (clientId === HOARDER) return 1;
+    if (r.int(4) === 0) return undefined;
+    const claimed = Math.min(seq, (this.acked.get(clientId) ?? 1) + r.int(3));
+    this.acked.set(clientId, Math.max(claimed, this.acked.get(clientId) ?? 1));
+    return claimed;
   }
 
   sent(clientId: string, seq: number): void {
-    this.seqs.set(clientId, Math.max(this.lastSeq(clientId), seq));
+    this.lastSeqs.set(clientId, Math.max(this.lastSeq(clientId), seq));
   }
+}
 
-  expired(clientId: string): void {
-    const name = clientId.slice(0, clientId.indexOf('.'));
-    if (clientId === this.id(name)) this.generation.set(name, (this.generation.get(name) ?? 0) + 1);
+/** Mostly the next seq; sometimes a retry, an old seq (a late write or a stray copy), or a gap. */
+function nextSeq(r: Rand, last: number): number {
+  switch (r.int(12)) {
+    case 0:
+      return Math.max(1, last);
+    case 1:
+      return Math.max(1, last - 1);
+    case 2:
+      return last + 2;
+    case 3:
+      return 1 + r.int(Math.max(1, Math.ceil(last / 2)));
+    default:
+      return last + 1;
   }
 }
 
@@ -254,22 +276,12 @@ function nextEntry(r: Rand, log: Log, view: View, clients: Clients): Entry {
   const pick = r.int(10);
   const op = pick < 4 ? kvOp(r, view) : pick < 6 ? nodeOp(r) : pick < 8 ? modelOp(r) : schedulingOp(r, view, log.term);
   if (r.int(6) === 0) return log.cmd(op);
-  const clientId = clients.id(`c${r.int(7)}`);
-  const last = clients.lastSeq(clientId);
-  const dice = r.int(12);
-  // Mostly the next seq; sometimes a retry, an older seq, a gap, or a restart at 1.
-  const seq =
-    dice === 0
-      ? Math.max(1, last)
-      : dice === 1
-        ? Math.max(1, last - 1)
-        : dice === 2
-          ? last + 2
-          : dice === 3
-            ? 1
-            : last + 1;
+  const clientId = r.int(5) < 3 ? HOARDER : `c${1 + r.int(6)}`;
+  const seq = nextSeq(r, clients.lastSeq(clientId));
   clients.sent(clientId, seq);
-  return log.cmd(op, clientId, seq);
+  const firstUnackedSeq = clients.firstUnackedSeq(r, clientId, seq);
+  const envelope = firstUnackedSeq === undefined ? {} : { firstUnackedSeq };
+  return log.raw(encodeCommand({ v: 1, clientId, seq, ...envelope, op }));
 }
 
 /** An op result kind, a rejection code, or noop/skipped. */
@@ -309,8 +321,8 @@ describe('determinism', () => {
     const entries: Entry[] = [];
     const resultsA: ApplyResult[] = [];
     const clients = new Clients();
-    const total = 700;
-    const half = 350;
+    const total = 1000;
+    const half = 500;
     let midChunks: SnapshotChunk[] = [];
     while (entries.length < total) {
       const batch: Entry[] = [];
@@ -321,14 +333,7 @@ describe('determinism', () => {
       for (let i = 0; i < 1 + r.int(8) && entries.length + batch.length < total; i++)
         batch.push(nextEntry(r, log, view, clients));
       entries.push(...batch);
-      const results = await a.apply(batch);
-      resultsA.push(...results);
-      results.forEach((result, i) => {
-        const data = batch[i]!;
-        if (result.outcome.status !== 'rejected' || result.outcome.rejection.code !== 'SessionExpired') return;
-        const decoded = packr.unpack(data.data) as { clientId: string };
-        clients.expired(decoded.clientId);
-      });
+      resultsA.push(...(await a.apply(batch)));
       if (midChunks.length === 0 && entries.length >= half) midChunks = await snapshotChunks(a);
     }
     expect(midChunks.length).toBeGreaterThan(0);
@@ -369,13 +374,21 @@ describe('determinism', () => {
       'StalePlacement',
       'CasMismatch',
       'StaleSequence',
-      'SessionExpired',
       'RevisionMismatch',
     ];
     for (const expected of expectedKinds) {
       expect(statuses).toContain(expected);
     }
     expect(resultsA.some((x) => x.duplicate)).toBe(true);
+    // The hoarder never acknowledges, so its stale seqs are results dropped at the per-client bound.
+    const hoarderStale = entries.filter((entry, i) => {
+      const outcome = resultsA[i]!.outcome;
+      if (outcome.status !== 'rejected' || outcome.rejection.code !== 'StaleSequence') return false;
+      return (packr.unpack(entry.data) as { clientId: string }).clientId === HOARDER;
+    });
+    expect(hoarderStale.length).toBeGreaterThan(0);
+    // Seven clients wrote and six sessions remain: the least recently used were evicted.
+    expect(a.status().sessions).toBe(OPTIONS.replicatedLimits!.sessionsMax);
     expect(a.status().changeLogFirstRevision).toBeGreaterThan(1);
 
     for (const sm of [a, b, c, d]) await sm.close();
