@@ -356,6 +356,10 @@ export class RaftDriver<R> {
       await this.options.log.saveSnapshot({ metadata: snapshot.metadata, data: new Uint8Array(0) });
     }
     this.lastSnapshotIndex = snapshot.metadata.index;
+    this.options.logger.info(
+      { index: snapshot.metadata.index, term: snapshot.metadata.term, applied: this.options.stateMachine.appliedIndex },
+      "installed the leader's snapshot",
+    );
   }
 
   private async enqueueApply(entries: readonly Entry[]): Promise<void> {
