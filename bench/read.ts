@@ -18,32 +18,25 @@
  * line: {"bench":"read","results":[{"mode":…,"concurrency":…,"edgernetes":{"reads_per_s":…,
  * "p50_ms":…,"p99_ms":…},"etcd":{…},"ratio_reads_per_s":…,"ratio_p99_ms":…},…],"settings":{…}}.
  */
-import { loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
-import { loadBenchOptions, LOAD_ARG_OPTIONS, type LoadBenchOptions } from './lib/edgernetes-args.js';
-import {
-  clusterSettings,
-  machineSettings,
-  medianLoadFigures,
-  seriesOf,
-  startClusters,
-  stopClusters,
-  VALUE_BYTES,
-  type Clusters,
-  runningPids,
-  type LoadSystem,
-} from './lib/edgernetes-compare.js';
+import type { LoadBenchOptions } from './lib/edgernetes-args.js';
+import { medianLoadFigures, seriesOf, VALUE_BYTES, type Clusters } from './lib/edgernetes-compare.js';
 import { PreloadError } from './lib/edgernetes-errors.js';
-import { EdgernetesLoadClients, edgernetesGetOp, edgernetesPutOp } from './lib/edgernetes-ops.js';
-import { EtcdClient } from './lib/etcd-client.js';
+import { edgernetesGetOp, edgernetesPutOp } from './lib/edgernetes-ops.js';
 import { benchValue, etcdPutOp, etcdRangeOp, KEY_BYTES, KEY_SPACE } from './lib/etcd-ops.js';
+import {
+  COMPARED_SYSTEMS,
+  comparedSystems,
+  loadSettings,
+  loadShape,
+  runLoadBench,
+  withComparisonClients,
+  type ComparisonClients,
+} from './lib/load-comparison.js';
 import { runLoad, type Op } from './lib/loadgen.js';
 import { comparisonEntry, comparisonTable, finishBench } from './lib/report.js';
 import { lineChartSvg } from './lib/svg-chart.js';
 
 const MODES = ['linearizable', 'stale'] as const;
-type Mode = (typeof MODES)[number];
-const SYSTEMS = ['edgernetes', 'etcd', 'edgernetes_all_endpoints'] as const;
 /** Writes in flight while preloading the keys (not measured). */
 const PRELOAD_CONCURRENCY = 64;
 
@@ -55,51 +48,29 @@ async function preload(system: string, op: Op): Promise<void> {
   }
 }
 
-function readSystems(
-  mode: Mode,
-  clusters: Clusters,
-  ours: EdgernetesLoadClients,
-  etcdClient: EtcdClient | undefined,
-): Record<string, LoadSystem> {
-  const stale = mode === 'stale';
-  const ourPids = () => runningPids(clusters.edgernetes);
-  const systems: Record<string, LoadSystem> = {
-    edgernetes: { prepare: async () => edgernetesGetOp([await ours.toLeader()], { stale }), serverPids: ourPids },
-  };
-  const etcd = clusters.etcd;
-  if (etcd !== undefined && etcdClient !== undefined) {
-    systems.etcd = {
-      async prepare() {
-        etcdClient.prefer(etcd.endpoints[await etcd.leaderIndex()]!);
-        return etcdRangeOp(etcdClient, { serializable: stale });
-      },
-      serverPids: () => runningPids(etcd),
-    };
-  }
-  systems.edgernetes_all_endpoints = { prepare: async () => edgernetesGetOp(ours.spread, { stale }), serverPids: ourPids };
-  return systems;
+async function preloadAll(clients: ComparisonClients): Promise<void> {
+  const value = benchValue(VALUE_BYTES);
+  await preload('edgernetes', edgernetesPutOp([await clients.ours.toLeader()], value));
+  if (clients.etcd !== undefined) await preload('etcd', etcdPutOp(clients.etcd, value));
 }
 
 async function measure(clusters: Clusters, o: LoadBenchOptions): Promise<Record<string, unknown>[]> {
-  const ours = new EdgernetesLoadClients(clusters.edgernetes);
-  const etcdClient = clusters.etcd === undefined ? undefined : await EtcdClient.create({ endpoints: clusters.etcd.endpoints });
-  try {
-    const value = benchValue(VALUE_BYTES);
-    await preload('edgernetes', edgernetesPutOp([await ours.toLeader()], value));
-    if (etcdClient !== undefined) await preload('etcd', etcdPutOp(etcdClient, value));
+  return withComparisonClients(clusters, async (clients) => {
+    await preloadAll(clients);
     const entries: Record<string, unknown>[] = [];
     for (const mode of MODES) {
-      const systems = readSystems(mode, clusters, ours, etcdClient);
+      const stale = mode === 'stale';
+      const systems = comparedSystems(clusters, clients, {
+        edgernetes: (ours) => edgernetesGetOp(ours, { stale }),
+        etcd: (etcdClient) => etcdRangeOp(etcdClient, { serializable: stale }),
+      });
       for (const concurrency of o.concurrencies) {
-        const shape = { concurrency, durationMs: o.seconds * 1_000, warmupMs: o.warmupSeconds * 1_000 };
-        entries.push(comparisonEntry({ mode, concurrency }, await medianLoadFigures(systems, shape, o.rounds, 'reads')));
+        const figures = await medianLoadFigures(systems, loadShape(o, concurrency), o.rounds, 'reads');
+        entries.push(comparisonEntry({ mode, concurrency }, figures));
       }
     }
     return entries;
-  } finally {
-    ours.close();
-    etcdClient?.close();
-  }
+  });
 }
 
 /** One panel per mode and figure, each against concurrency. */
@@ -113,7 +84,7 @@ function chart(entries: readonly Record<string, unknown>[], concurrencies: reado
         figure: `${mode} ${figure}`,
         series: seriesOf(
           entries.filter((e) => e.mode === mode),
-          SYSTEMS,
+          COMPARED_SYSTEMS,
           figure,
         ),
       })),
@@ -122,11 +93,7 @@ function chart(entries: readonly Record<string, unknown>[], concurrencies: reado
 }
 
 export async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: LOAD_ARG_OPTIONS, strict: true });
-  const o = loadBenchOptions(values);
-  const loadAverageAtStart = loadavg();
-  const clusters = await startClusters(o);
-  try {
+  await runLoadBench(args, async (clusters, o, loadAverageAtStart) => {
     const entries = await measure(clusters, o);
     const title =
       `Reads: get of ${KEY_SPACE} keys (${KEY_BYTES} B) holding ${VALUE_BYTES} B values, 3 replicas; closed loop, ` +
@@ -134,17 +101,10 @@ export async function run(args: string[]): Promise<void> {
     for (const mode of MODES) {
       console.log(comparisonTable(`${title}: ${mode}`, 'concurrency', entries.filter((e) => e.mode === mode)));
     }
-    const settings = {
-      ...clusterSettings(clusters, o.baseDir),
+    const settings = loadSettings(clusters, o, loadAverageAtStart, {
       keys_count: KEY_SPACE,
       etcd_modes: { linearizable: 'Range', stale: 'Range serializable' },
-      run_s: o.seconds,
-      warmup_s: o.warmupSeconds,
-      rounds: o.rounds,
-      machine: machineSettings(loadAverageAtStart),
-    };
+    });
     finishBench({ bench: 'read', resultsDir: o.resultsDir, svg: chart(entries, o.concurrencies), result: { results: entries, settings } });
-  } finally {
-    await stopClusters(clusters);
-  }
+  });
 }

@@ -21,91 +21,40 @@
  * JSON line: {"bench":"write","results":[{"concurrency":…,"edgernetes":{…},"etcd":{…},
  * …,"ratio_writes_per_s":…,"ratio_p99_ms":…},…],"settings":{…}}.
  */
-import { loadavg } from 'node:os';
-import { parseArgs } from 'node:util';
-import { loadBenchOptions, LOAD_ARG_OPTIONS, type LoadBenchOptions } from './lib/edgernetes-args.js';
-import {
-  clusterSettings,
-  concurrencyChart,
-  machineSettings,
-  medianLoadFigures,
-  startClusters,
-  stopClusters,
-  VALUE_BYTES,
-  type Clusters,
-  runningPids,
-  type LoadSystem,
-} from './lib/edgernetes-compare.js';
-import { EdgernetesLoadClients, edgernetesPutOp } from './lib/edgernetes-ops.js';
-import { EtcdClient } from './lib/etcd-client.js';
+import { concurrencyChart, medianLoadFigures, VALUE_BYTES, type Clusters } from './lib/edgernetes-compare.js';
+import type { LoadBenchOptions } from './lib/edgernetes-args.js';
+import { edgernetesPutOp } from './lib/edgernetes-ops.js';
 import { benchValue, etcdPutOp, KEY_BYTES } from './lib/etcd-ops.js';
+import { COMPARED_SYSTEMS, comparedSystems, loadSettings, loadShape, runLoadBench, withComparisonClients } from './lib/load-comparison.js';
 import { comparisonEntry, comparisonTable, finishBench } from './lib/report.js';
 
-const SYSTEMS = ['edgernetes', 'etcd', 'edgernetes_all_endpoints'] as const;
-
-/** The systems of one comparison, each re-aimed at the current leader before every run. */
-function writeSystems(clusters: Clusters, ours: EdgernetesLoadClients, etcdClient: EtcdClient | undefined): Record<string, LoadSystem> {
-  const value = benchValue(VALUE_BYTES);
-  const ourPids = () => runningPids(clusters.edgernetes);
-  const systems: Record<string, LoadSystem> = {
-    edgernetes: { prepare: async () => edgernetesPutOp([await ours.toLeader()], value), serverPids: ourPids },
-  };
-  const etcd = clusters.etcd;
-  if (etcd !== undefined && etcdClient !== undefined) {
-    systems.etcd = {
-      async prepare() {
-        etcdClient.prefer(etcd.endpoints[await etcd.leaderIndex()]!);
-        return etcdPutOp(etcdClient, value);
-      },
-      serverPids: () => runningPids(etcd),
-    };
-  }
-  systems.edgernetes_all_endpoints = { prepare: async () => edgernetesPutOp(ours.spread, value), serverPids: ourPids };
-  return systems;
-}
-
 async function measure(clusters: Clusters, o: LoadBenchOptions): Promise<Record<string, unknown>[]> {
-  const ours = new EdgernetesLoadClients(clusters.edgernetes);
-  const etcdClient = clusters.etcd === undefined ? undefined : await EtcdClient.create({ endpoints: clusters.etcd.endpoints });
-  try {
-    const systems = writeSystems(clusters, ours, etcdClient);
+  const value = benchValue(VALUE_BYTES);
+  return withComparisonClients(clusters, async (clients) => {
+    const systems = comparedSystems(clusters, clients, {
+      edgernetes: (ours) => edgernetesPutOp(ours, value),
+      etcd: (etcdClient) => etcdPutOp(etcdClient, value),
+    });
     const entries: Record<string, unknown>[] = [];
     for (const concurrency of o.concurrencies) {
-      const shape = { concurrency, durationMs: o.seconds * 1_000, warmupMs: o.warmupSeconds * 1_000 };
-      entries.push(comparisonEntry({ concurrency }, await medianLoadFigures(systems, shape, o.rounds, 'writes')));
+      entries.push(comparisonEntry({ concurrency }, await medianLoadFigures(systems, loadShape(o, concurrency), o.rounds, 'writes')));
     }
     return entries;
-  } finally {
-    ours.close();
-    etcdClient?.close();
-  }
+  });
 }
 
 export async function run(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: LOAD_ARG_OPTIONS, strict: true });
-  const o = loadBenchOptions(values);
-  const loadAverageAtStart = loadavg();
-  const clusters = await startClusters(o);
-  try {
+  await runLoadBench(args, async (clusters, o, loadAverageAtStart) => {
     const entries = await measure(clusters, o);
     const title =
       `Replicated writes: put ${KEY_BYTES} B keys, ${VALUE_BYTES} B values, 3 replicas, fsync; closed loop, ` +
       `median of ${o.rounds} alternating round(s) of ${o.seconds} s`;
     console.log(comparisonTable(title, 'concurrency', entries));
-    const settings = {
-      ...clusterSettings(clusters, o.baseDir),
-      run_s: o.seconds,
-      warmup_s: o.warmupSeconds,
-      rounds: o.rounds,
-      machine: machineSettings(loadAverageAtStart),
-    };
     finishBench({
       bench: 'write',
       resultsDir: o.resultsDir,
-      svg: concurrencyChart(`Replicated writes, ${VALUE_BYTES} B values`, entries, SYSTEMS, ['writes_per_s', 'p50_ms', 'p99_ms']),
-      result: { results: entries, settings },
+      svg: concurrencyChart(`Replicated writes, ${VALUE_BYTES} B values`, entries, COMPARED_SYSTEMS, ['writes_per_s', 'p50_ms', 'p99_ms']),
+      result: { results: entries, settings: loadSettings(clusters, o, loadAverageAtStart) },
     });
-  } finally {
-    await stopClusters(clusters);
-  }
+  });
 }

@@ -6,7 +6,7 @@
  * with, and failure injection: kill -9 a replica or the leader, restart a
  * replica, isolate one (a real partition, see net-isolation.ts; with
  * `isolatable`). The shape follows etcd-cluster.ts, so a bench treats both
- * clusters alike.
+ * clusters alike; what they share is in process-cluster.ts.
  *
  * Each replica serves clients and peers on one HOST:PORT, so isolating it
  * drops that port both ways plus every connection its uid opened: peers and
@@ -17,17 +17,17 @@
  * Every wait is bounded. stop() kills everything and removes the data; the
  * cleanup hooks do the same if the process exits without calling it.
  */
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EdgernetesClient } from '../../src/client/client.js';
 import type { StatusResponse } from '../../src/gen/edgernetes/api/v1/cluster.js';
-import { trackDir, untrackDir } from './cleanup.js';
 import { EdgernetesClusterError } from './edgernetes-errors.js';
 import { EdgernetesMember } from './edgernetes-member.js';
 import { NetIsolation } from './net-isolation.js';
-import { freePorts, isPortFree, LOOPBACK_HOST } from './ports.js';
-import { waitUntil, type WaitOptions } from './wait.js';
+import { freePorts, LOOPBACK_HOST } from './ports.js';
+import { createClusterDir, prepareIsolation, ProcessCluster, type MemberSlot } from './process-cluster.js';
+import { waitUntil } from './wait.js';
 
 export type EdgernetesLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -62,8 +62,6 @@ export const DEFAULT_EDGERNETES_CLUSTER_OPTIONS: EdgernetesClusterOptions = {
   isolatable: false,
 };
 
-/** Pause between two probes of a wait loop. */
-const PROBE_INTERVAL_MS = 50;
 /** Bound on one Status probe. */
 const STATUS_TIMEOUT_MS = 500;
 
@@ -122,87 +120,52 @@ function createMembers(dir: string, infos: readonly EdgernetesMemberInfo[], o: E
   );
 }
 
-/**
- * Creates the data dirs (owned by the replicas' uids when isolatable: they
- * write there as that uid) and, when isolatable, the nftables table.
- */
-async function prepareDirs(dir: string, infos: readonly EdgernetesMemberInfo[]): Promise<NetIsolation | undefined> {
-  const isolatable = infos.some((m) => m.uid !== undefined);
-  if (isolatable) chmodSync(dir, 0o755);
-  for (const info of infos) {
-    mkdirSync(info.dataDir, { mode: 0o700 });
-    if (info.uid !== undefined) chownSync(info.dataDir, info.uid, info.uid);
-  }
-  if (!isolatable) return undefined;
-  const isolation = await NetIsolation.create();
-  try {
-    for (const info of infos) await isolation.register(info.uid!);
-  } catch (err) {
-    await isolation.destroy();
-    throw err;
-  }
-  return isolation;
+/** Creates the data dirs of unisolated replicas: private, owned by us. No isolation, hence undefined. */
+function createDataDirs(infos: readonly EdgernetesMemberInfo[]): undefined {
+  for (const info of infos) mkdirSync(info.dataDir, { mode: 0o700 });
+  return undefined;
 }
 
-export class EdgernetesCluster {
-  private stopped = false;
+function slotOf(info: EdgernetesMemberInfo): MemberSlot {
+  return { name: info.id, dataDir: info.dataDir, uid: info.uid, ports: [info.port] };
+}
 
+export class EdgernetesCluster extends ProcessCluster<EdgernetesClusterOptions, EdgernetesMember> {
   private constructor(
-    readonly options: EdgernetesClusterOptions,
-    readonly dir: string,
+    options: EdgernetesClusterOptions,
+    dir: string,
     readonly infos: readonly EdgernetesMemberInfo[],
-    private readonly members: readonly EdgernetesMember[],
+    members: readonly EdgernetesMember[],
     /** One single-endpoint client per replica, for Status probes about exactly that replica. */
     private readonly statusClients: readonly EdgernetesClient[],
-    private readonly isolation: NetIsolation | undefined,
-  ) {}
+    isolation: NetIsolation | undefined,
+  ) {
+    const newError = (message: string) => new EdgernetesClusterError(message);
+    super(options, { dir, members, slots: infos.map(slotOf), isolation, noun: 'replica', newError });
+  }
 
   /** Starts the cluster and waits (bounded) until every replica agrees on a leader. */
   static async start(options: Partial<EdgernetesClusterOptions> = {}): Promise<EdgernetesCluster> {
     const o: EdgernetesClusterOptions = { ...DEFAULT_EDGERNETES_CLUSTER_OPTIONS, ...options };
     validateEdgernetesClusterOptions(o);
     const ports = await freePorts(o.size);
-    const dir = mkdtempSync(join(o.baseDir, 'edg-edgernetes-'));
-    trackDir(dir);
-    const infos = memberInfos(o, dir, ports);
-    let isolation: NetIsolation | undefined;
-    try {
-      isolation = await prepareDirs(dir, infos);
-    } catch (err) {
-      rmSync(dir, { recursive: true, force: true });
-      untrackDir(dir);
-      throw err;
-    }
+    const { dir, prepared } = await createClusterDir(o.baseDir, 'edg-edgernetes-', async (dir) => {
+      const infos = memberInfos(o, dir, ports);
+      const isolation = o.isolatable ? await prepareIsolation(dir, infos.map(slotOf)) : createDataDirs(infos);
+      return { infos, isolation };
+    });
+    const { infos, isolation } = prepared;
     const statusClients = infos.map(
       (m) => new EdgernetesClient({ endpoints: [m.endpoint], callTimeoutMs: STATUS_TIMEOUT_MS }),
     );
     const cluster = new EdgernetesCluster(o, dir, infos, createMembers(dir, infos, o), statusClients, isolation);
-    try {
-      for (const m of cluster.members) m.start();
-      await cluster.waitHealthy();
-    } catch (err) {
-      await cluster.stop();
-      throw err;
-    }
+    await cluster.launch();
     return cluster;
-  }
-
-  get size(): number {
-    return this.members.length;
   }
 
   /** HOST:PORT endpoints of all replicas, in member order. */
   get endpoints(): string[] {
     return this.infos.map((m) => m.endpoint);
-  }
-
-  /** Process ids of the replicas (undefined for one not running). */
-  get pids(): (number | undefined)[] {
-    return this.members.map((m) => m.pid);
-  }
-
-  isRunning(index: number): boolean {
-    return this.member(index).running;
   }
 
   /** Endpoints in failover order starting at replica `first`: a client built on them prefers `first`. */
@@ -222,7 +185,7 @@ export class EdgernetesCluster {
   }
 
   /** Waits (bounded) until every running, unisolated replica answers and all agree on a live leader. */
-  async waitHealthy(): Promise<number> {
+  override async waitHealthy(): Promise<number> {
     return waitUntil(async () => {
       const live = this.liveIndexes();
       const statuses = await Promise.all(live.map((i) => this.status(i)));
@@ -235,7 +198,7 @@ export class EdgernetesCluster {
    * that a majority of the cluster, itself included, reports as leader. Waits
    * (bounded) through an election.
    */
-  async leaderIndex(): Promise<number> {
+  override async leaderIndex(): Promise<number> {
     return waitUntil(async () => {
       const settled = await Promise.allSettled(this.liveIndexes().map((i) => this.status(i)));
       const statuses = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
@@ -243,107 +206,13 @@ export class EdgernetesCluster {
     }, this.waitOptions(`an Edgernetes leader in ${this.dir}`));
   }
 
-  /** kill -9 replica `index` and wait until its process is gone. */
-  async kill(index: number): Promise<void> {
-    await this.member(index).kill('SIGKILL');
+  protected override async followsLeader(index: number): Promise<boolean> {
+    const leader = this.indexOfId((await this.status(index)).leaderId);
+    return leader !== undefined && this.member(leader).running;
   }
 
-  /** kill -9 the current leader; returns its index. */
-  async killLeader(): Promise<number> {
-    const leader = await this.leaderIndex();
-    await this.kill(leader);
-    return leader;
-  }
-
-  /**
-   * Restarts replica `index` on its data dir: kills it first if it still runs,
-   * waits for the old process to be gone and its port to be free, then waits
-   * until it follows a live leader.
-   */
-  async restart(index: number): Promise<void> {
-    const m = this.member(index);
-    await m.kill('SIGKILL');
-    const info = this.infos[index]!;
-    await waitUntil(() => isPortFree(info.port), {
-      what: `port ${info.port} of ${info.id} to be free`,
-      timeoutMs: this.options.waitTimeoutMs,
-      intervalMs: PROBE_INTERVAL_MS,
-    });
-    m.start();
-    await waitUntil(async () => {
-      const leader = this.indexOfId((await this.status(index)).leaderId);
-      return leader !== undefined && this.member(leader).running;
-    }, this.waitOptions(`restarted ${info.id} to follow a leader`));
-  }
-
-  /**
-   * Cuts replica `index` off from its peers and from clients, without breaking
-   * connections (see the file comment). Needs `isolatable`. Lasts until heal(index).
-   */
-  async isolate(index: number): Promise<void> {
-    const { isolation, info } = this.isolationOf(index, 'isolate');
-    await isolation.isolate({ uid: info.uid!, ports: [info.port] });
-  }
-
-  /** Ends the isolation of replica `index`. */
-  async heal(index: number): Promise<void> {
-    const { isolation, info } = this.isolationOf(index, 'heal');
-    await isolation.heal(info.uid!);
-  }
-
-  /** Tail of replica `index`'s log. */
-  logTail(index: number): string {
-    return this.member(index).logTail();
-  }
-
-  /** Kills every replica, waits for them, removes the data. Idempotent; safe after a failed start. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+  protected override closeClients(): void {
     for (const c of this.statusClients) c.close();
-    try {
-      await Promise.all(this.members.map((m) => m.kill('SIGKILL')));
-      await this.isolation?.destroy();
-    } finally {
-      rmSync(this.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
-      untrackDir(this.dir);
-    }
-  }
-
-  /** Bounds of a wait that also ends at once if a replica dies unexpectedly. */
-  private waitOptions(what: string): WaitOptions {
-    return {
-      what,
-      timeoutMs: this.options.waitTimeoutMs,
-      intervalMs: PROBE_INTERVAL_MS,
-      abortIf: () => this.unexpectedExit(),
-    };
-  }
-
-  private member(index: number): EdgernetesMember {
-    const m = this.members[index];
-    if (m === undefined) throw new RangeError(`replica index ${index} not in 0..${this.members.length - 1}`);
-    if (this.stopped) throw new EdgernetesClusterError(`cluster in ${this.dir} is stopped`);
-    return m;
-  }
-
-  private isolationOf(index: number, what: string): { isolation: NetIsolation; info: EdgernetesMemberInfo } {
-    this.member(index);
-    const info = this.infos[index]!;
-    if (this.isolation === undefined || info.uid === undefined) {
-      throw new EdgernetesClusterError(`${what}: start the cluster with { isolatable: true }`);
-    }
-    return { isolation: this.isolation, info };
-  }
-
-  private isIsolated(index: number): boolean {
-    const uid = this.infos[index]!.uid;
-    return uid !== undefined && this.isolation?.isIsolated(uid) === true;
-  }
-
-  /** Replicas expected to answer: running and not isolated. */
-  private liveIndexes(): number[] {
-    return this.members.flatMap((m, i) => (m.running && !this.isIsolated(i) ? [i] : []));
   }
 
   private indexOfId(id: string): number | undefined {
@@ -363,17 +232,6 @@ export class EdgernetesCluster {
       const index = this.indexOfId(leaderId);
       if (index === undefined || votes < votesMin || !this.liveIndexes().includes(index)) continue;
       if (statuses.some((s) => s.memberId === leaderId && s.leaderId === leaderId)) return index;
-    }
-    return undefined;
-  }
-
-  /** An error when a replica the cluster expects to run has exited (so waits fail at once). */
-  private unexpectedExit(): Error | undefined {
-    for (const [i, m] of this.members.entries()) {
-      if (!m.running && m.describeExit() !== 'signal SIGKILL') {
-        const id = this.infos[i]!.id;
-        return new EdgernetesClusterError(`replica ${id} exited (${m.describeExit()}):\n${m.logTail()}`);
-      }
     }
     return undefined;
   }

@@ -22,18 +22,17 @@
  * Every wait is bounded. stop() kills everything and removes the data; the
  * cleanup hooks do the same if the process exits without calling it.
  */
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { trackDir, untrackDir } from './cleanup.js';
 import { EtcdClient, type EtcdStatus } from './etcd-client.js';
 import { ensureEtcd } from './etcd-install.js';
 import { EtcdMember } from './etcd-member.js';
 import { EtcdClusterError } from './errors.js';
 import { NetIsolation } from './net-isolation.js';
-import { freePorts, isPortFree, LOOPBACK_HOST } from './ports.js';
-import { waitUntil, type WaitOptions } from './wait.js';
+import { freePorts, LOOPBACK_HOST } from './ports.js';
+import { createClusterDir, prepareIsolation, PROBE_INTERVAL_MS, ProcessCluster, type MemberSlot } from './process-cluster.js';
+import { waitUntil } from './wait.js';
 
 export interface EtcdClusterOptions {
   /** Number of members, 1..7. */
@@ -64,8 +63,6 @@ export const DEFAULT_ETCD_CLUSTER_OPTIONS: EtcdClusterOptions = {
   isolatable: false,
 };
 
-/** Pause between two probes of a wait loop. */
-const PROBE_INTERVAL_MS = 50;
 /** Bound on one Status probe. */
 const STATUS_TIMEOUT_MS = 500;
 
@@ -127,6 +124,10 @@ function memberInfos(o: EtcdClusterOptions, dir: string, ports: readonly number[
   }));
 }
 
+function slotOf(info: EtcdMemberInfo): MemberSlot {
+  return { name: info.name, dataDir: info.dataDir, uid: info.uid, ports: [info.clientPort, info.peerPort] };
+}
+
 function createMembers(
   etcdPath: string,
   dir: string,
@@ -147,20 +148,22 @@ function createMembers(
   );
 }
 
-export class EtcdCluster {
+export class EtcdCluster extends ProcessCluster<EtcdClusterOptions, EtcdMember> {
   /** Member id (decimal uint64) → member index, learned from Status at start. */
   private readonly indexById = new Map<string, number>();
-  private stopped = false;
 
   private constructor(
-    readonly options: EtcdClusterOptions,
-    readonly dir: string,
+    options: EtcdClusterOptions,
+    dir: string,
     readonly version: string,
     readonly infos: readonly EtcdMemberInfo[],
-    private readonly members: readonly EtcdMember[],
+    members: readonly EtcdMember[],
     private readonly statusClient: EtcdClient,
-    private readonly isolation: NetIsolation | undefined,
-  ) {}
+    isolation: NetIsolation | undefined,
+  ) {
+    const newError = (message: string) => new EtcdClusterError(message);
+    super(options, { dir, members, slots: infos.map(slotOf), isolation, noun: 'member', newError });
+  }
 
   /** Starts the cluster and waits (bounded) until every member agrees on a leader. */
   static async start(options: Partial<EtcdClusterOptions> = {}): Promise<EtcdCluster> {
@@ -173,32 +176,19 @@ export class EtcdCluster {
       callTimeoutMs: STATUS_TIMEOUT_MS,
       attemptTimeoutMs: STATUS_TIMEOUT_MS,
     });
-    const dir = mkdtempSync(join(o.baseDir, 'edg-etcd-'));
-    trackDir(dir);
-    const infos = memberInfos(o, dir, ports);
-    let isolation: NetIsolation | undefined;
-    try {
-      isolation = o.isolatable ? await prepareIsolation(dir, infos) : undefined;
-    } catch (err) {
+    const { dir, prepared } = await createClusterDir(o.baseDir, 'edg-etcd-', async (dir) => {
+      const infos = memberInfos(o, dir, ports);
+      const isolation = o.isolatable ? await prepareIsolation(dir, infos.map(slotOf)) : undefined;
+      return { infos, isolation };
+    }).catch((err: unknown) => {
       statusClient.close();
-      rmSync(dir, { recursive: true, force: true });
-      untrackDir(dir);
       throw err;
-    }
+    });
+    const { infos, isolation } = prepared;
     const members = createMembers(etcdPath, dir, infos, o);
     const cluster = new EtcdCluster(o, dir, version, infos, members, statusClient, isolation);
-    try {
-      for (const m of members) m.start();
-      await cluster.waitHealthy();
-    } catch (err) {
-      await cluster.stop();
-      throw err;
-    }
+    await cluster.launch();
     return cluster;
-  }
-
-  get size(): number {
-    return this.members.length;
   }
 
   /** HOST:PORT client endpoints of all members, in member order. */
@@ -206,17 +196,8 @@ export class EtcdCluster {
     return this.infos.map((m) => m.clientEndpoint);
   }
 
-  /** Process ids of the members (undefined for a member not running). */
-  get pids(): (number | undefined)[] {
-    return this.members.map((m) => m.pid);
-  }
-
-  isRunning(index: number): boolean {
-    return this.member(index).running;
-  }
-
   /** Waits (bounded) until every running, unpaused member answers and all agree on a live leader. */
-  async waitHealthy(): Promise<number> {
+  override async waitHealthy(): Promise<number> {
     return waitUntil(
       async () => {
         const live = this.liveIndexes();
@@ -233,7 +214,7 @@ export class EtcdCluster {
    * Index of the current leader: a live member that a majority of the cluster,
    * itself included, reports as leader. Waits (bounded) through an election.
    */
-  async leaderIndex(): Promise<number> {
+  override async leaderIndex(): Promise<number> {
     return waitUntil(
       async () => {
         const live = this.liveIndexes();
@@ -248,64 +229,13 @@ export class EtcdCluster {
     );
   }
 
-  /** kill -9 member `index` and wait until its process is gone. */
-  async kill(index: number): Promise<void> {
-    await this.member(index).kill('SIGKILL');
+  protected override async followsLeader(index: number): Promise<boolean> {
+    const s = await this.statusClient.status(this.infos[index]!.clientEndpoint);
+    return s.leaderId !== '0' && this.indexById.has(s.leaderId);
   }
 
-  /** kill -9 the current leader; returns its index. */
-  async killLeader(): Promise<number> {
-    const leader = await this.leaderIndex();
-    await this.kill(leader);
-    return leader;
-  }
-
-  /**
-   * Restarts member `index` on its data dir: kills it first if it still runs,
-   * waits for the old process to be gone and its ports to be free (else etcd
-   * fails with "address already in use"), then waits until it follows a leader.
-   */
-  async restart(index: number): Promise<void> {
-    const m = this.member(index);
-    await m.kill('SIGKILL');
-    const info = this.infos[index]!;
-    await waitUntil(async () => (await isPortFree(info.clientPort)) && (await isPortFree(info.peerPort)), {
-      what: `ports ${info.clientPort} and ${info.peerPort} of ${info.name} to be free`,
-      timeoutMs: this.options.waitTimeoutMs,
-      intervalMs: PROBE_INTERVAL_MS,
-    });
-    m.start();
-    await waitUntil(
-      async () => {
-        const s = await this.statusClient.status(info.clientEndpoint);
-        return s.leaderId !== '0' && this.indexById.has(s.leaderId);
-      },
-      this.waitOptions(`restarted ${info.name} to follow a leader`),
-    );
-  }
-
-  /**
-   * Cuts member `index` off from its peers and from clients, without breaking
-   * connections (see the file comment). Needs the `isolatable` option. Lasts
-   * until heal(index), across restarts.
-   */
-  async isolate(index: number): Promise<void> {
-    const info = this.infos[index];
-    this.member(index);
-    if (this.isolation === undefined || info?.uid === undefined) {
-      throw new EtcdClusterError('isolate: start the cluster with { isolatable: true }');
-    }
-    await this.isolation.isolate({ uid: info.uid, ports: [info.clientPort, info.peerPort] });
-  }
-
-  /** Ends the isolation of member `index`. */
-  async heal(index: number): Promise<void> {
-    const info = this.infos[index];
-    this.member(index);
-    if (this.isolation === undefined || info?.uid === undefined) {
-      throw new EtcdClusterError('heal: start the cluster with { isolatable: true }');
-    }
-    await this.isolation.heal(info.uid);
+  protected override closeClients(): void {
+    this.statusClient.close();
   }
 
   /** SIGSTOP member `index` (see the file comment: a pause, not a partition). */
@@ -317,49 +247,9 @@ export class EtcdCluster {
     this.member(index).resume();
   }
 
-  /** Tail of member `index`'s log. */
-  logTail(index: number): string {
-    return this.member(index).logTail();
-  }
-
-  /** Kills every member, waits for them, removes the data. Idempotent; safe after a failed start. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.statusClient.close();
-    try {
-      await Promise.all(this.members.map((m) => m.kill('SIGKILL')));
-      await this.isolation?.destroy();
-    } finally {
-      rmSync(this.dir, { recursive: true, force: true });
-      untrackDir(this.dir);
-    }
-  }
-
-  /** Bounds of a wait that also ends at once if a member dies unexpectedly. */
-  private waitOptions(what: string): WaitOptions {
-    return {
-      what,
-      timeoutMs: this.options.waitTimeoutMs,
-      intervalMs: PROBE_INTERVAL_MS,
-      abortIf: () => this.unexpectedExit(),
-    };
-  }
-
-  private member(index: number): EtcdMember {
-    const m = this.members[index];
-    if (m === undefined) throw new RangeError(`member index ${index} not in 0..${this.members.length - 1}`);
-    if (this.stopped) throw new EtcdClusterError(`cluster in ${this.dir} is stopped`);
-    return m;
-  }
-
-  /** Members expected to answer: running, not paused, not isolated. */
-  private liveIndexes(): number[] {
-    return this.members.flatMap((m, i) => {
-      const uid = this.infos[i]!.uid;
-      const isolated = uid !== undefined && this.isolation?.isIsolated(uid) === true;
-      return m.running && !m.isPaused && !isolated ? [i] : [];
-    });
+  /** Running, unpaused and not isolated. */
+  protected override isLive(index: number): boolean {
+    return super.isLive(index) && !this.members[index]!.isPaused;
   }
 
   private indexOfEndpoint(endpoint: string): number {
@@ -389,35 +279,4 @@ export class EtcdCluster {
     }
     return undefined;
   }
-
-  /** An error when a member the cluster expects to run has exited (so waits fail at once). */
-  private unexpectedExit(): Error | undefined {
-    for (const [i, m] of this.members.entries()) {
-      if (!m.running && m.describeExit() !== 'signal SIGKILL') {
-        return new EtcdClusterError(`etcd member ${this.infos[i]!.name} exited (${m.describeExit()}):\n${m.logTail()}`);
-      }
-    }
-    return undefined;
-  }
-}
-
-/**
- * Creates the nftables table and the members' data dirs, owned by their uids
- * (etcd wants its data dir private: mode 0700), and makes the cluster dir
- * traversable by them.
- */
-async function prepareIsolation(dir: string, infos: readonly EtcdMemberInfo[]): Promise<NetIsolation> {
-  chmodSync(dir, 0o755);
-  for (const info of infos) {
-    mkdirSync(info.dataDir, { mode: 0o700 });
-    chownSync(info.dataDir, info.uid!, info.uid!);
-  }
-  const isolation = await NetIsolation.create();
-  try {
-    for (const info of infos) await isolation.register(info.uid!);
-  } catch (err) {
-    await isolation.destroy();
-    throw err;
-  }
-  return isolation;
 }

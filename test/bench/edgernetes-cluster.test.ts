@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgernetesClient } from '../../src/client/client.js';
 import { EdgernetesCluster } from '../../bench/lib/edgernetes-cluster.js';
 import { totalCpuMs } from '../../bench/lib/edgernetes-cpu.js';
-import { isProcessAlive } from '../../bench/lib/edgernetes-member.js';
+import { isProcessAlive } from '../../bench/lib/member-process.js';
 import {
   AttemptingWriter,
   BENCH_NAMESPACE,

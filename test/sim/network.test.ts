@@ -8,11 +8,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { seededRng } from '../../src/raft/core/rng.js';
-import { MessageType, nodeId, term, logIndex, type Message } from '../../src/raft/core/types.js';
+import { MessageType, nodeId, type Message } from '../../src/raft/core/types.js';
 import { CALM_NETWORK, SimNetwork, type Delivery, type NetworkHost } from '../../sim/network.js';
 import { SimRandom } from '../../sim/random.js';
 import { applyPartition } from '../../sim/topology.js';
 import { Trace } from '../../sim/trace.js';
+import { raftMessage } from '../support/raft-messages.js';
 
 const TIMING = {
   crashDetectUnitsMax: 3,
@@ -46,21 +47,7 @@ class FakeHost implements NetworkHost {
 }
 
 function message(from: number, to: number): Message {
-  return {
-    type: MessageType.Heartbeat,
-    from: nodeId(`n${from}`),
-    to: nodeId(`n${to}`),
-    term: term(1),
-    index: logIndex(0),
-    logTerm: term(0),
-    entries: [],
-    commit: logIndex(0),
-    reject: false,
-    rejectHint: logIndex(0),
-    rejectHintTerm: term(0),
-    context: new Uint8Array(),
-    snapshot: null,
-  };
+  return raftMessage({ type: MessageType.Heartbeat, from: nodeId(`n${from}`), to: nodeId(`n${to}`) });
 }
 
 function setup(): { host: FakeHost; net: SimNetwork } {

@@ -11,6 +11,7 @@ import { DiskImage } from '../../sim/disk.js';
 import { SimViolation } from '../../sim/errors.js';
 import { SafetyChecker } from '../../sim/safety.js';
 import { entries, n } from './fixtures.js';
+import { raftMessage } from '../support/raft-messages.js';
 
 const conf = { voters: [n(1), n(2), n(3)], learners: [] };
 
@@ -35,21 +36,7 @@ function violation(f: () => void): SimViolation {
 }
 
 function response(type: MessageType, from: number, to: number, t: number, index: number): Message {
-  return {
-    type,
-    from: n(from),
-    to: n(to),
-    term: term(t),
-    index: logIndex(index),
-    logTerm: term(0),
-    entries: [],
-    commit: logIndex(0),
-    reject: false,
-    rejectHint: logIndex(0),
-    rejectHintTerm: term(0),
-    context: new Uint8Array(),
-    snapshot: null,
-  };
+  return raftMessage({ type, from: n(from), to: n(to), term: term(t), index: logIndex(index) });
 }
 
 describe('SafetyChecker', () => {

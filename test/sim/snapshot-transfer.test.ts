@@ -8,23 +8,16 @@ import { describe, expect, it } from 'vitest';
 import { MessageType, logIndex, term, type Message } from '../../src/raft/core/types.js';
 import { cutIntoChunks, SnapshotAssembler, SnapshotSends } from '../../sim/snapshot-transfer.js';
 import { n } from './fixtures.js';
+import { raftMessage } from '../support/raft-messages.js';
 
 const data = Uint8Array.from({ length: 130 }, (_, i) => i);
-const snap: Message = {
+const snap: Message = raftMessage({
   type: MessageType.Snap,
   from: n(1),
   to: n(2),
   term: term(3),
-  index: logIndex(0),
-  logTerm: term(0),
-  entries: [],
-  commit: logIndex(0),
-  reject: false,
-  rejectHint: logIndex(0),
-  rejectHintTerm: term(0),
-  context: new Uint8Array(),
   snapshot: { metadata: { index: logIndex(40), term: term(3), confState: { voters: [n(1)], learners: [] } }, data: new Uint8Array() },
-};
+});
 
 describe('snapshot chunks', () => {
   it('cuts into ceil(size / chunk) chunks and reassembles out of order, ignoring duplicates', () => {

@@ -18,6 +18,7 @@ import {
   term,
   type Message,
 } from '../../../src/raft/core/index.js';
+import { raftMessage } from '../../support/raft-messages.js';
 
 const n1 = nodeId('n1');
 const n2 = nodeId('n2');
@@ -38,21 +39,14 @@ function follower() {
 }
 
 function voteRequest(fromTerm: number, lastIndex: number, lastTerm: number): Message {
-  return {
+  return raftMessage({
     type: MessageType.Vote,
     from: n2,
     to: n1,
     term: term(fromTerm),
     index: logIndex(lastIndex),
     logTerm: term(lastTerm),
-    entries: [],
-    commit: logIndex(0),
-    reject: false,
-    rejectHint: logIndex(0),
-    rejectHintTerm: term(0),
-    context: new Uint8Array(),
-    snapshot: null,
-  };
+  });
 }
 
 function ticksUntilCampaign(core: ReturnType<typeof follower>, limit: number): number {

@@ -21,6 +21,7 @@ import {
   type InitialState,
 } from '../../../src/raft/core/index.js';
 import { bytes, Cluster } from './harness.js';
+import { raftMessage } from '../../support/raft-messages.js';
 
 const IDS = ['n1', 'n2', 'n3'];
 const entry = (index: number, t: number, data = `e${index}`, type = EntryType.Normal): Entry => ({
@@ -57,10 +58,9 @@ describe('restart', () => {
 
   it('a restarted replica keeps its vote: it will not vote for another candidate in the same term', () => {
     const core = createRaft({ ...DEFAULT_RAFT_CONFIG, id: nodeId('n1') }, initial({}), seededRng(1));
-    core.step({
-      type: MessageType.Vote, from: nodeId('n3'), to: nodeId('n1'), term: term(2), index: logIndex(9), logTerm: term(2),
-      entries: [], commit: logIndex(0), reject: false, rejectHint: logIndex(0), rejectHintTerm: term(0), context: new Uint8Array(0), snapshot: null,
-    });
+    core.step(
+      raftMessage({ type: MessageType.Vote, from: nodeId('n3'), to: nodeId('n1'), term: term(2), index: logIndex(9), logTerm: term(2) }),
+    );
     const rd = core.ready();
     expect(rd.messagesAfterPersist.map((m) => [m.type, m.reject])).toEqual([[MessageType.VoteResp, true]]);
   });
@@ -124,10 +124,7 @@ describe('Ready ordering', () => {
     const c = new Cluster(IDS);
     c.elect('n1');
     const n2 = c.core('n2');
-    n2.step({
-      type: MessageType.Heartbeat, from: nodeId('n1'), to: nodeId('n2'), term: term(5), index: logIndex(0), logTerm: term(0),
-      entries: [], commit: logIndex(0), reject: false, rejectHint: logIndex(0), rejectHintTerm: term(0), context: new Uint8Array(0), snapshot: null,
-    });
+    n2.step(raftMessage({ type: MessageType.Heartbeat, from: nodeId('n1'), to: nodeId('n2'), term: term(5) }));
     const rd = n2.ready();
     expect(rd.hardState).toMatchObject({ term: 5 });
     expect(rd.mustSync).toBe(true);

@@ -16,12 +16,13 @@ import {
   type Entry,
   type Message,
 } from '../../../src/raft/core/index.js';
+import { raftMessage } from '../../support/raft-messages.js';
 
 const n = (i: number) => nodeId(`n${i}`);
 const e = (index: number, t: number): Entry => ({ index: logIndex(index), term: term(t), type: EntryType.Normal, data: new Uint8Array([index]) });
 
 function app(from: number, t: number, prevIndex: number, prevTerm: number, entries: Entry[]): Message {
-  return {
+  return raftMessage({
     type: MessageType.App,
     from: n(from),
     to: n(3),
@@ -30,12 +31,7 @@ function app(from: number, t: number, prevIndex: number, prevTerm: number, entri
     logTerm: term(prevTerm),
     entries,
     commit: logIndex(2),
-    reject: false,
-    rejectHint: logIndex(0),
-    rejectHintTerm: term(0),
-    context: new Uint8Array(),
-    snapshot: null,
-  };
+  });
 }
 
 describe('acknowledgements after truncation', () => {

@@ -21,24 +21,10 @@ import {
 } from '../../../src/raft/transport/index.js';
 import type { MessageDropError } from '../../../src/raft/transport/errors.js';
 import type { FaultPoints } from '../../../src/raft/transport/faults.js';
+import { raftMessage } from '../../support/raft-messages.js';
 
-export const EMPTY = new Uint8Array(0);
-
-export function message(overrides: Partial<Message> & Pick<Message, 'type' | 'from' | 'to'>): Message {
-  return {
-    term: term(1),
-    index: logIndex(0),
-    logTerm: term(0),
-    entries: [],
-    commit: logIndex(0),
-    reject: false,
-    rejectHint: logIndex(0),
-    rejectHintTerm: term(0),
-    context: EMPTY,
-    snapshot: null,
-    ...overrides,
-  };
-}
+/** A Message with neutral values for every field not given (see test/support/raft-messages.ts). */
+export const message = raftMessage;
 
 export function entry(index: number, entryTerm: number, data: Uint8Array, type = EntryType.Normal): Entry {
   return { index: logIndex(index), term: term(entryTerm), type, data };
@@ -178,6 +164,19 @@ export async function connectAll(nodes: readonly TestNode[]): Promise<void> {
       }),
     ),
   );
+}
+
+/** Nodes n1 and n2, connected both ways; stopped again if connecting fails, so no server outlives the test. */
+export async function connectedPair(): Promise<[TestNode, TestNode]> {
+  const a = await createNode('n1');
+  const b = await createNode('n2');
+  try {
+    await connectAll([a, b]);
+  } catch (err) {
+    await stopAll([a, b]);
+    throw err;
+  }
+  return [a, b];
 }
 
 export async function stopAll(nodes: readonly TestNode[]): Promise<void> {

@@ -7,7 +7,7 @@
 // recorded handler calls.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MessageType } from '../../../src/raft/core/types.js';
-import { connectAll, createNode, heartbeat, message, sleep, stopAll, waitFor, type TestNode } from './helpers.js';
+import { connectAll, connectedPair, createNode, heartbeat, message, sleep, stopAll, waitFor, type TestNode } from './helpers.js';
 
 let nodes: TestNode[] = [];
 afterEach(async () => {
@@ -17,10 +17,7 @@ afterEach(async () => {
 
 describe('transport lifecycle', () => {
   it('stop() with a drain delivers what was queued, then calls no handler', async () => {
-    const a = await createNode('n1');
-    const b = await createNode('n2');
-    nodes = [a, b];
-    await connectAll(nodes);
+    const [a, b] = (nodes = await connectedPair());
     for (let i = 1; i <= 200; i++) a.transport.send([heartbeat(a.id, b.id, i)]);
     a.transport.send([message({ type: MessageType.TimeoutNow, from: a.id, to: b.id })]);
     await a.transport.stop({ drainTimeoutMs: 2000 });
@@ -33,10 +30,7 @@ describe('transport lifecycle', () => {
   });
 
   it('removePeer() closes both directions; later sends are reported unknown-peer drops', async () => {
-    const a = await createNode('n1');
-    const b = await createNode('n2');
-    nodes = [a, b];
-    await connectAll(nodes);
+    const [a, b] = (nodes = await connectedPair());
     await a.transport.removePeer(b.id);
     expect(a.transport.stats().peers[b.id]).toBeUndefined();
     a.transport.send([heartbeat(a.id, b.id)]);

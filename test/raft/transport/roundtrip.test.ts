@@ -9,6 +9,7 @@ import {
   canonical,
   chunksOf,
   connectAll,
+  connectedPair,
   createNode,
   entry,
   everyMessageType,
@@ -26,12 +27,9 @@ afterEach(async () => {
   nodes = [];
 });
 
+/** Connected n1 and n2, tracked for afterEach. */
 async function pair(): Promise<[TestNode, TestNode]> {
-  const a = await createNode('n1');
-  const b = await createNode('n2');
-  nodes = [a, b];
-  await connectAll(nodes);
-  return [a, b];
+  return (nodes = await connectedPair());
 }
 
 describe('message round trip over gRPC', () => {

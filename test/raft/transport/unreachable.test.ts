@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MessageType, nodeId } from '../../../src/raft/core/types.js';
-import { connectAll, createNode, heartbeat, stopAll, waitFor, type TestNode } from './helpers.js';
+import { connectedPair, createNode, heartbeat, stopAll, waitFor, type TestNode } from './helpers.js';
 
 let nodes: TestNode[] = [];
 let child: ChildProcess | null = null;
@@ -23,10 +23,7 @@ afterEach(async () => {
 
 describe('peer unreachable signal and reconnect', () => {
   it('fires once when the peer stops, then reconnects to the restarted peer', async () => {
-    const a = await createNode('n1');
-    const b = await createNode('n2');
-    nodes = [a, b];
-    await connectAll(nodes);
+    const [a, b] = (nodes = await connectedPair());
 
     const stoppedAt = performance.now();
     await b.transport.stop();
