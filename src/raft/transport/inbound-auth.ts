@@ -45,3 +45,30 @@ function headerValue(metadata: grpc.Metadata, key: string): string | null {
 function refuse(reason: 'wrong-target' | 'unknown-peer', status: grpc.status, detail: string): AuthOutcome {
   return { ok: false, error: new InboundRejectedError(reason, detail), status };
 }
+
+/** What admitCall needs from the receiving side (stream or snapshot server). */
+export interface AdmitDeps {
+  readonly config: { readonly selfId: NodeId; readonly clusterId: string };
+  isPeer(id: string): boolean;
+  accepting(): boolean;
+  reject(peer: NodeId | null, error: InboundRejectedError): void;
+}
+
+/**
+ * The prologue of every inbound call: authenticate it and check we are
+ * accepting calls. Answers refused calls itself (via `respond`) and returns
+ * null for them; otherwise returns the calling peer.
+ */
+export function admitCall<R>(metadata: grpc.Metadata, deps: AdmitDeps, respond: grpc.sendUnaryData<R>, notRunning: string): NodeId | null {
+  const auth = authenticateCall(metadata, { ...deps.config, isPeer: (id) => deps.isPeer(id) });
+  if (!auth.ok) {
+    deps.reject(null, auth.error);
+    respond({ code: auth.status, details: auth.error.message });
+    return null;
+  }
+  if (!deps.accepting()) {
+    respond({ code: grpc.status.UNAVAILABLE, details: notRunning });
+    return null;
+  }
+  return auth.peer;
+}

@@ -14,7 +14,7 @@ import type { Message, NodeId } from '../core/types.js';
 import type { StreamAck } from '../../gen/edgernetes/raft/v1/raft.js';
 import type { TransportConfig } from './config.js';
 import { InboundRejectedError } from './errors.js';
-import { authenticateCall } from './inbound-auth.js';
+import { admitCall } from './inbound-auth.js';
 import type { PeerHealth } from './peer-health.js';
 import type { PeerCounters } from './stats.js';
 import { toCoreMessage, type ValidationContext } from './validate.js';
@@ -50,17 +50,8 @@ export class InboundStreams {
 
   /** The grpc handler for RaftPeer/Stream. */
   readonly handle = (call: StreamCall, respond: grpc.sendUnaryData<StreamAck>): void => {
-    const auth = authenticateCall(call.metadata, { ...this.deps.config, isPeer: (id) => this.deps.isPeer(id) });
-    if (!auth.ok) {
-      this.deps.reject(null, auth.error);
-      respond({ code: auth.status, details: auth.error.message });
-      return;
-    }
-    if (!this.deps.accepting()) {
-      respond({ code: grpc.status.UNAVAILABLE, details: 'replica is not running' });
-      return;
-    }
-    const peer = auth.peer;
+    const peer = admitCall(call.metadata, this.deps, respond, 'replica is not running');
+    if (peer === null) return;
     const validation: ValidationContext = {
       selfId: this.deps.config.selfId,
       peer,

@@ -10,7 +10,7 @@ import type { SnapshotAck } from '../../gen/edgernetes/raft/v1/raft.js';
 import type { TransportConfig } from './config.js';
 import type { InboundRejectedError, SnapshotRejectReason } from './errors.js';
 import type { FaultPoints } from './faults.js';
-import { authenticateCall } from './inbound-auth.js';
+import { admitCall } from './inbound-auth.js';
 import type { TransportLogger } from './logger.js';
 import { InboundTransfer } from './snapshot-receiver.js';
 import type { SnapshotSink } from './snapshot-types.js';
@@ -38,17 +38,8 @@ export class SnapshotServer {
   constructor(private readonly deps: SnapshotServerDeps) {}
 
   readonly handle = (call: SnapshotCall, respond: grpc.sendUnaryData<SnapshotAck>): void => {
-    const auth = authenticateCall(call.metadata, { ...this.deps.config, isPeer: (id) => this.deps.isPeer(id) });
-    if (!auth.ok) {
-      this.deps.reject(null, auth.error);
-      respond({ code: auth.status, details: auth.error.message });
-      return;
-    }
-    if (!this.deps.accepting()) {
-      respond({ code: grpc.status.UNAVAILABLE, details: 'receiver is not running' });
-      return;
-    }
-    const peer = auth.peer;
+    const peer = admitCall(call.metadata, this.deps, respond, 'receiver is not running');
+    if (peer === null) return;
     const transfer = new InboundTransfer(peer, call, { ...this.deps, deliver: this.deps.deliver });
     this.active.get(peer)?.cancel('superseded', 'a newer transfer from the same peer started');
     this.active.set(peer, transfer);
