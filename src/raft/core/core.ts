@@ -40,10 +40,6 @@ function followerRank(r: Raft, lostLeader: NodeId): number {
   return rank;
 }
 
-function survivingVoters(r: Raft, lostLeader: NodeId): number {
-  return r.tracker.conf.voters.filter((id) => id !== lostLeader).length;
-}
-
 export function createRaft(config: RaftConfig, initial: InitialState, rng: Rng): RaftCore {
   validateRaftConfig(config);
   return new RaftCoreImpl(new Raft(config, initial, rng));
@@ -100,13 +96,9 @@ class RaftCoreImpl implements RaftCore {
     // the first surviving voter (by id) campaigns now, the next one tick later, and so on. A
     // follower that has not noticed the break yet still refuses by stickiness, so the next in
     // line (which by then has noticed) wins a tick later.
-    // If the first in line is refused (a peer had not noticed yet and stuck to the old leader,
-    // while the next in line has too short a log to win), it tries again after one tick per
-    // surviving voter instead of a whole election timeout; a refused pre-vote disturbs no one.
     const rank = followerRank(r, peer);
     if (rank === 0) {
       r.hup(false);
-      if ((r.role as Role) === Role.PreCandidate) r.electionElapsedTicks = Math.max(0, r.randomizedElectionTimeoutTicks - survivingVoters(r, peer));
     } else {
       r.electionElapsedTicks = Math.max(0, r.randomizedElectionTimeoutTicks - rank);
     }
