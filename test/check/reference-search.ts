@@ -5,17 +5,7 @@
  * no twin groups, no dominance). Slower, but simple enough to trust.
  */
 import type { HistoryEvent, Value } from '../../src/check/types.js';
-
-interface Op {
-  readonly f: 'read' | 'write' | 'cas';
-  readonly key: string;
-  readonly input: Value | readonly [Value, Value];
-  readonly ok: boolean;
-  readonly output: Value;
-  readonly swapped: boolean;
-  readonly call: number;
-  readonly ret: number;
-}
+import { apply, toOps } from './oracle-ops.js';
 
 /** Whether the history is linearizable; undefined if more than `statesMax` states were needed. */
 export function referenceLinearizable(events: readonly HistoryEvent[], statesMax = 2_000_000): boolean | undefined {
@@ -47,41 +37,4 @@ export function referenceLinearizable(events: readonly HistoryEvent[], statesMax
     return false;
   };
   return search();
-}
-
-function toOps(events: readonly HistoryEvent[]): Op[] {
-  const open = new Map<number, { event: HistoryEvent; index: number }>();
-  const ops: Op[] = [];
-  const finish = (invoke: { event: HistoryEvent; index: number }, done: HistoryEvent | null, index: number): void => {
-    if (done?.type === 'fail') return;
-    const ok = done?.type === 'ok';
-    const f = invoke.event.f;
-    ops.push({
-      f,
-      key: invoke.event.key,
-      input: invoke.event.value ?? null,
-      ok,
-      output: ok && f === 'read' ? (done!.value as Value) : null,
-      swapped: ok && done!.result === true,
-      call: invoke.index,
-      ret: ok ? index : Infinity,
-    });
-  };
-  events.forEach((event, index) => {
-    if (event.type === 'invoke') open.set(event.process, { event, index });
-    else {
-      finish(open.get(event.process)!, event, index);
-      open.delete(event.process);
-    }
-  });
-  for (const invoke of open.values()) finish(invoke, null, Infinity);
-  return ops;
-}
-
-function apply(op: Op, current: Value): Value | undefined {
-  if (op.f === 'read') return !op.ok || op.output === current ? current : undefined;
-  if (op.f === 'write') return op.input as Value;
-  const [expected, next] = op.input as readonly [Value, Value];
-  if (op.ok && !op.swapped) return current !== expected ? current : undefined;
-  return current === expected ? next : undefined;
 }
