@@ -20,7 +20,7 @@ import {
 } from '../gen/edgernetes/api/v1/cluster.js';
 import { unary, type CallContext, type CallDefaults } from './call.js';
 import type { ReplicaApi } from './replica-api.js';
-import { ApiError, invalidArgument } from './status.js';
+import { invalidArgument } from './status.js';
 
 /** What the Cluster service needs beyond ReplicaApi. */
 export interface ClusterApi extends ReplicaApi {

@@ -19,7 +19,7 @@ import {
   type RangeResponse,
 } from '../gen/edgernetes/api/v1/kv.js';
 import { unary, type CallDefaults, type CallContext } from './call.js';
-import type { CommandBody, ReplicaApi } from './replica-api.js';
+import type { ReplicaApi } from './replica-api.js';
 import { appliedResult, header } from './responses.js';
 import { invalidArgument } from './status.js';
 import { session } from './convert-header.js';

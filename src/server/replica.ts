@@ -12,7 +12,6 @@ import { FORWARDED_HEADER, type CallContext } from '../api/call.js';
 import type { ClusterApi } from '../api/cluster-service.js';
 import type { CommandBody, ReadResult } from '../api/replica-api.js';
 import { ClusterClient, type Member as ApiMember } from '../gen/edgernetes/api/v1/cluster.js';
-import { encodeConfChange } from '../raft/core/confchange-codec.js';
 import { ProposalDroppedError } from '../raft/core/errors.js';
 import { ConfChangeType, Role } from '../raft/core/types.js';
 import { ApiError } from '../api/status.js';

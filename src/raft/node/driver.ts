@@ -14,7 +14,7 @@
  */
 import type { RaftCore, RaftStatus } from '../core/api.js';
 import { NotLeaderError } from '../core/errors.js';
-import { EntryType, MessageType, Role, type ConfChange, type Entry, type HardState, type LogIndex, type Message, type NodeId, type Ready, type Snapshot, type SnapshotMetadata, type Term } from '../core/types.js';
+import { EntryType, MessageType, type ConfChange, type Entry, type HardState, type LogIndex, type Message, type NodeId, type Ready, type Snapshot, type SnapshotMetadata, type Term } from '../core/types.js';
 import { ProposalLostError, RequestTimeoutError, StoppedError } from './errors.js';
 import type { ApplyTarget, DriverLogger, DurableLog, LeaderInfo, PeerNetwork } from './ports.js';
 import { ReadBarrier } from './read-barrier.js';
@@ -448,9 +448,6 @@ export class RaftDriver<R> {
     this.failureListeners.add(listener);
   }
 
-  get roleIsLeader(): boolean {
-    return this.core.status().role === Role.Leader;
-  }
 }
 
 function sleep(ms: number): Promise<void> {
