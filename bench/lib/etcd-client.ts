@@ -245,6 +245,7 @@ export class EtcdClient {
     if (clients === undefined) {
       const kv = new this.ctors.KV(endpoint, credentials.createInsecure(), {
         'grpc.use_local_subchannel_pool': 1,
+        'grpc.enable_channelz': 0, // as our client (src/client/endpoints.ts): same client-side cost
         'grpc.initial_reconnect_backoff_ms': 100,
         'grpc.max_reconnect_backoff_ms': 1_000,
       });

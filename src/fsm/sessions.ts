@@ -95,6 +95,12 @@ export interface AppliedCommand {
 export class SessionTable {
   /** Insertion order is LRU order: the first head is the least recently used. */
   private readonly heads = new Map<string, SessionHead>();
+  /**
+   * Clients whose head changed in the batch being applied: written once by
+   * writeChangedHeads() at the end of the batch, not once per command (a client
+   * with many writes in flight changes its head on every one of them).
+   */
+  private readonly changed = new Set<string>();
 
   private constructor() {}
 
@@ -151,14 +157,21 @@ export class SessionTable {
     head.index = index;
     this.heads.delete(clientId);
     this.heads.set(clientId, head);
-    batch.put(sessionKey(clientId), encodeHead(head));
+    this.changed.add(clientId);
     assertHead(clientId, head);
     while (this.heads.size > sessionsMax) this.evictOldest(batch);
+  }
+
+  /** Stages the heads record() changed in this batch; call once per batch, before writing it. */
+  writeChangedHeads(batch: BatchWrites): void {
+    for (const clientId of this.changed) batch.put(sessionKey(clientId), encodeHead(this.heads.get(clientId)!));
+    this.changed.clear();
   }
 
   private evictOldest(batch: BatchWrites): void {
     const [clientId, head] = this.heads.entries().next().value as [string, SessionHead];
     this.heads.delete(clientId);
+    this.changed.delete(clientId);
     for (const seq of head.seqs) batch.del(sessionResultKey(clientId, seq));
     batch.del(sessionKey(clientId));
   }

@@ -207,6 +207,7 @@ export class StateMachine {
     };
     try {
       for (const entry of fresh) results.push(await applyEntry(ctx, entry));
+      this.sessions.writeChangedHeads(ctx.batch);
       ctx.batch.put(META_KEY, encodeRecord(ctx.meta));
       await ctx.batch.write({ sync: this.settings.syncWrites });
     } catch (err) {

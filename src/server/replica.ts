@@ -246,7 +246,7 @@ export class Replica implements ClusterApi {
     if (byAddress === undefined) this.clients.set(Ctor, (byAddress = new Map()));
     let client = byAddress.get(address) as C | undefined;
     if (client === undefined) {
-      client = new Ctor(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+      client = new Ctor(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'grpc.enable_channelz': 0 });
       byAddress.set(address, client);
     }
     return client;

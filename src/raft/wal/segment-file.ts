@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { assert } from '../core/errors.js';
 import { encodeSegmentHeader, RECORD_ALIGN_BYTES, SEGMENT_HEADER_BYTES, segmentFileName } from './format.js';
-import { closeFd, fdatasync, fstatBytes, fsyncDir, fsyncFd, ftruncate, openFd, writeAll } from './fs-util.js';
+import { closeFd, fdatasync, fstatBytes, fsyncDir, fsyncFd, ftruncate, openFd, writeAll, writeAllInline } from './fs-util.js';
 
 export interface SegmentFileOptions {
   readonly sync: boolean;
@@ -119,7 +119,7 @@ export class ActiveSegment {
     assert(!this.closed, `segment ${this.info.name} written after close`);
     await this.preallocateFor(length);
     assert(length > 0 && length % RECORD_ALIGN_BYTES === 0, `write of ${length} bytes is not whole records`);
-    await writeAll(this.fd, buf, length, this.dataEndBytes);
+    await writeAllInline(this.fd, buf, length, this.dataEndBytes);
     if (sync) await fdatasync(this.fd);
     this.dataEndBytes += length;
     this.fileBytes = Math.max(this.fileBytes, this.dataEndBytes);
