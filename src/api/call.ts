@@ -4,7 +4,7 @@
  * deadline it must answer within: the server answers UNAVAILABLE a little
  * before the client's own deadline, so callers see a status, never a hang.
  */
-import type { Metadata, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import { Metadata, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { toServiceError } from './status.js';
 
 /** Requests forwarded by a follower to the leader carry this header (one hop at most). */
@@ -33,14 +33,23 @@ export function callContext<Req>(call: ServerUnaryCall<Req, unknown>, defaults: 
   const given = call.getDeadline();
   const callerDeadlineMs =
     given instanceof Date ? given.getTime() : Number.isFinite(given) && given > 0 ? Number(given) : nowMs + defaults.requestTimeoutMs;
-  const bounded = Math.min(callerDeadlineMs, nowMs + defaults.requestTimeoutMs);
   const forwarded = call.metadata.get(FORWARDED_HEADER)[0];
-  return {
-    deadlineMs: Math.max(nowMs, bounded - DEADLINE_MARGIN_MS),
-    callerDeadlineMs,
-    forwardedBy: typeof forwarded === 'string' ? forwarded : null,
-    metadata: call.metadata,
-  };
+  return contextWithin(nowMs, callerDeadlineMs, defaults, typeof forwarded === 'string' ? forwarded : null, call.metadata);
+}
+
+/** Pipelined requests carry no metadata; they all share this empty one (never written to). */
+const NO_METADATA = new Metadata();
+
+/** The context of one request on a Pipeline stream: `timeoutMs` after now (0 = the default). */
+export function requestContext(timeoutMs: number, defaults: CallDefaults): CallContext {
+  const nowMs = Date.now();
+  const callerDeadlineMs = nowMs + (timeoutMs > 0 ? timeoutMs : defaults.requestTimeoutMs);
+  return contextWithin(nowMs, callerDeadlineMs, defaults, null, NO_METADATA);
+}
+
+function contextWithin(nowMs: number, callerDeadlineMs: number, defaults: CallDefaults, forwardedBy: string | null, metadata: Metadata): CallContext {
+  const bounded = Math.min(callerDeadlineMs, nowMs + defaults.requestTimeoutMs);
+  return { deadlineMs: Math.max(nowMs, bounded - DEADLINE_MARGIN_MS), callerDeadlineMs, forwardedBy, metadata };
 }
 
 export type UnaryHandler<Req, Res> = (request: Req, context: CallContext) => Promise<Res>;

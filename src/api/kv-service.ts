@@ -18,7 +18,7 @@ import {
   type RangeRequest,
   type RangeResponse,
 } from '../gen/edgernetes/api/v1/kv.js';
-import { unary, type CallDefaults, type CallContext } from './call.js';
+import { unary, type CallDefaults, type CallContext, type UnaryHandler } from './call.js';
 import type { ReplicaApi } from './replica-api.js';
 import { appliedResult, header } from './responses.js';
 import { invalidArgument } from './status.js';
@@ -41,13 +41,32 @@ function casExpectation(request: CompareAndSwapRequest) {
   }
 }
 
-export function kvService(replica: ReplicaApi, defaults: CallDefaults): KVServer {
+/** The KV calls as async functions: served by the unary service below and by the Pipeline service. */
+export interface KvHandlers {
+  readonly put: UnaryHandler<PutRequest, PutResponse>;
+  readonly get: UnaryHandler<GetRequest, GetResponse>;
+  readonly range: UnaryHandler<RangeRequest, RangeResponse>;
+  readonly delete: UnaryHandler<DeleteRequest, DeleteResponse>;
+  readonly compareAndSwap: UnaryHandler<CompareAndSwapRequest, CompareAndSwapResponse>;
+}
+
+export function kvService(handlers: KvHandlers, defaults: CallDefaults): KVServer {
+  return {
+    put: unary(defaults, handlers.put),
+    get: unary(defaults, handlers.get),
+    range: unary(defaults, handlers.range),
+    delete: unary(defaults, handlers.delete),
+    compareAndSwap: unary(defaults, handlers.compareAndSwap),
+  };
+}
+
+export function kvHandlers(replica: ReplicaApi): KvHandlers {
   /** Runs `write` here on the leader, or forwards the call to it. */
   const onLeader = <Req, Res>(method: (c: KVClient) => Function, request: Req, context: CallContext, write: () => Promise<Res>) =>
     replica.isLeader() ? write() : replica.forwardToLeader<KVClient, Req, Res>(KVClient, method, request, context);
 
   return {
-    put: unary<PutRequest, PutResponse>(defaults, (request, context) =>
+    put: (request, context) =>
       onLeader((c) => c.put, request, context, async () => {
         const op = { kind: 'kv.put' as const, namespace: request.namespace, key: request.key, value: new Uint8Array(request.value) };
         const result = await replica.write({ ...session(request.header), op }, context);
@@ -60,9 +79,8 @@ export function kvService(replica: ReplicaApi, defaults: CallDefaults): KVServer
           prevModRevision: r.prevModRevision,
         };
       }),
-    ),
 
-    delete: unary<DeleteRequest, DeleteResponse>(defaults, (request, context) =>
+    delete: (request, context) =>
       onLeader((c) => c.delete, request, context, async () => {
         const s = session(request.header);
         if (request.prefix) {
@@ -77,9 +95,8 @@ export function kvService(replica: ReplicaApi, defaults: CallDefaults): KVServer
         const r = appliedResult(result, 'kv.delete');
         return { header: header(replica, result.revision), deleted: r.deleted ? 1 : 0, more: false };
       }),
-    ),
 
-    compareAndSwap: unary<CompareAndSwapRequest, CompareAndSwapResponse>(defaults, (request, context) =>
+    compareAndSwap: (request, context) =>
       onLeader((c) => c.compareAndSwap, request, context, async () => {
         const op = {
           kind: 'kv.cas' as const,
@@ -97,22 +114,21 @@ export function kvService(replica: ReplicaApi, defaults: CallDefaults): KVServer
         const r = appliedResult(result, 'kv.cas');
         return { header: header(replica, result.revision), swapped: true, modRevision: r.modRevision };
       }),
-    ),
 
-    get: unary<GetRequest, GetResponse>(defaults, async (request, context) => {
+    get: async (request, context) => {
       const { value, revision } = await replica.read(request.header?.stale ?? false, context, (view) =>
         view.kvGet(request.namespace, request.key),
       );
       return { header: header(replica, revision), found: value !== undefined, kv: value === undefined ? undefined : toKeyValue(value) };
-    }),
+    },
 
-    range: unary<RangeRequest, RangeResponse>(defaults, async (request, context) => {
+    range: async (request, context) => {
       const page = { ...(request.limit > 0 ? { limit: request.limit } : {}), ...(request.cursor !== '' ? { cursor: request.cursor } : {}) };
       const { value, revision } = await replica.read(request.header?.stale ?? false, context, (view) =>
         view.kvRange(request.namespace, request.prefix, page),
       );
       return { header: header(replica, revision), kvs: value.items.map(toKeyValue), nextCursor: value.nextCursor ?? '' };
-    }),
+    },
   };
 }
 

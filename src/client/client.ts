@@ -15,7 +15,6 @@ import {
   type SnapshotResponse,
 } from '../gen/edgernetes/api/v1/cluster.js';
 import {
-  KVClient,
   type CompareAndSwapResponse,
   type DeleteResponse,
   type GetResponse,
@@ -23,10 +22,17 @@ import {
   type RangeResponse,
 } from '../gen/edgernetes/api/v1/kv.js';
 import { EndpointSet, type EndpointSetOptions } from './endpoints.js';
+import { KvCalls } from './kv-calls.js';
 import { WriteQueue, type WriteQueueOptions } from './write-queue.js';
 
 export interface ClientOptions extends Partial<EndpointSetOptions>, WriteQueueOptions {
   readonly endpoints: readonly string[];
+  /**
+   * KV calls as messages on one stream per endpoint (the Pipeline service), not
+   * one unary call each: same answers and errors, far less CPU per call on both
+   * ends. Default true; replicas without the service get unary calls anyway.
+   */
+  readonly pipeline?: boolean;
 }
 
 export interface ReadOptions {
@@ -46,10 +52,12 @@ export type CasExpectation = { readonly value: Uint8Array } | { readonly absent:
 export class EdgernetesClient {
   private readonly endpointSet: EndpointSet;
   private readonly writes: WriteQueue;
+  private readonly kv: KvCalls;
 
   /** Throws RangeError naming the option that is out of bounds. */
   constructor(options: ClientOptions) {
     this.endpointSet = new EndpointSet(options);
+    this.kv = new KvCalls(this.endpointSet, options.pipeline ?? true);
     const { clientId, writesInFlightMax, writesQueuedMax } = options;
     this.writes = new WriteQueue({ clientId, writesInFlightMax, writesQueuedMax });
   }
@@ -66,25 +74,25 @@ export class EdgernetesClient {
   put(namespace: string, key: string, value: Uint8Array, options: WriteOptions = {}): Promise<PutResponse> {
     return this.writes.run((header) => {
       const request = { header, namespace, key, value: Buffer.from(value) };
-      return this.endpointSet.call(KVClient, (c) => c.put, request, options.timeoutMs);
+      return this.kv.call('put', request, options.timeoutMs);
     });
   }
 
   get(namespace: string, key: string, options: ReadOptions = {}): Promise<GetResponse> {
     const request = { header: { stale: options.stale ?? false }, namespace, key };
-    return this.endpointSet.call(KVClient, (c) => c.get, request, options.timeoutMs);
+    return this.kv.call('get', request, options.timeoutMs);
   }
 
   range(namespace: string, prefix: string, limit = 0, cursor = '', options: ReadOptions = {}): Promise<RangeResponse> {
     const request = { header: { stale: options.stale ?? false }, namespace, prefix, limit, cursor };
-    return this.endpointSet.call(KVClient, (c) => c.range, request, options.timeoutMs);
+    return this.kv.call('range', request, options.timeoutMs);
   }
 
   /** Deletes `key`, or with `prefix` up to `limit` keys starting with it (repeat while `more`). */
   delete(namespace: string, key: string, prefix = false, limit = 0, options: WriteOptions = {}): Promise<DeleteResponse> {
     return this.writes.run((header) => {
       const request = { header, namespace, key, prefix, limit };
-      return this.endpointSet.call(KVClient, (c) => c.delete, request, options.timeoutMs);
+      return this.kv.call('delete', request, options.timeoutMs);
     });
   }
 
@@ -108,9 +116,7 @@ export class EdgernetesClient {
             ? { $case: 'expectAbsent' as const, value: true }
             : { $case: 'expectModRevision' as const, value: expect.modRevision },
     };
-    return this.writes.run((header) =>
-      this.endpointSet.call(KVClient, (c) => c.compareAndSwap, { header, ...body }, options.timeoutMs),
-    );
+    return this.writes.run((header) => this.kv.call('compareAndSwap', { header, ...body }, options.timeoutMs));
   }
 
   /** Every member's role and indexes (the answering replica asks the others); `localOnly` asks just one. */
@@ -136,6 +142,7 @@ export class EdgernetesClient {
   }
 
   close(): void {
+    this.kv.close();
     this.endpointSet.close();
   }
 }

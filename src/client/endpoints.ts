@@ -34,7 +34,7 @@ export const DEFAULT_ENDPOINT_OPTIONS: Omit<EndpointSetOptions, 'endpoints'> = {
 type ClientCtor<C> = new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: object) => C;
 
 /** Per-attempt callback style of generated grpc-js clients. */
-type UnaryMethod<Req, Res> = (
+export type UnaryMethod<Req, Res> = (
   request: Req,
   metadata: Metadata,
   options: { deadline: Date },
@@ -84,12 +84,28 @@ export class EndpointSet {
    * Call `pick(client)` with failover. Errors that another endpoint cannot fix
    * (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, ...) are thrown at once.
    */
-  async call<C extends Client, Req, Res>(
+  call<C extends Client, Req, Res>(
     Ctor: ClientCtor<C>,
     pick: (client: C) => UnaryMethod<Req, Res>,
     request: Req,
     timeoutMs = this.options.callTimeoutMs,
   ): Promise<Res> {
+    return this.withFailover(timeoutMs, (endpoint, attemptDeadlineMs) => {
+      const client = this.clientFor(Ctor, endpoint);
+      return invokeUnary(pick(client).bind(client), request, attemptDeadlineMs);
+    });
+  }
+
+  /**
+   * Runs `attempt` at one endpoint after another until one succeeds, as call()
+   * does for a unary method. `attempt` must settle by its deadline and fail
+   * with an error carrying a gRPC `code` (and `details`).
+   */
+  async withFailover<Res>(
+    timeoutMs: number | undefined,
+    attempt: (endpoint: string, attemptDeadlineMs: number) => Promise<Res>,
+  ): Promise<Res> {
+    timeoutMs ??= this.options.callTimeoutMs;
     const deadlineMs = Date.now() + timeoutMs;
     const endpoints = this.options.endpoints;
     let lastError: unknown = null;
@@ -97,15 +113,14 @@ export class EndpointSet {
     for (let rotation = 0; Date.now() < deadlineMs; rotation++) {
       for (let i = 0; i < endpoints.length && Date.now() < deadlineMs; i++) {
         const index = (this.preferred + i) % endpoints.length;
-        const client = this.clientFor(Ctor, endpoints[index]!);
         attempts++;
         try {
           const attemptDeadlineMs = Math.min(deadlineMs, Date.now() + this.options.attemptTimeoutMs);
-          const response = await invoke(pick(client).bind(client), request, attemptDeadlineMs);
+          const response = await attempt(endpoints[index]!, attemptDeadlineMs);
           this.preferred = index;
           return response;
         } catch (err) {
-          const e = err as ServiceError;
+          const e = err as Pick<ServiceError, 'code' | 'details' | 'message'>;
           if (!isRetryableOnAnotherEndpoint(e.code)) throw new RequestError(e.details || e.message, e.code, { cause: e });
           lastError = err;
         }
@@ -122,7 +137,8 @@ export class EndpointSet {
   }
 }
 
-function invoke<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {
+/** One unary call with a deadline (epoch ms), as a promise. */
+export function invokeUnary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, deadlineMs: number): Promise<Res> {
   return new Promise((resolve, reject) => {
     method(request, new Metadata(), { deadline: new Date(deadlineMs) }, (error, response) =>
       error ? reject(error) : resolve(response),

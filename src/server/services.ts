@@ -2,7 +2,8 @@
 import type * as grpc from '@grpc/grpc-js';
 import { clusterService, type ClusterApi } from '../api/cluster-service.js';
 import { healthService } from '../api/health-service.js';
-import { kvService } from '../api/kv-service.js';
+import { kvHandlers, kvService } from '../api/kv-service.js';
+import { pipelineService } from '../api/pipeline-service.js';
 import { nodesService } from '../api/nodes-service.js';
 import { modelsService } from '../api/models-service.js';
 import { deploymentsService } from '../api/deployments-service.js';
@@ -13,6 +14,7 @@ import { DeploymentsService } from '../gen/edgernetes/api/v1/deployments.js';
 import { WatchService } from '../gen/edgernetes/api/v1/watch.js';
 import { ClusterService } from '../gen/edgernetes/api/v1/cluster.js';
 import { KVService } from '../gen/edgernetes/api/v1/kv.js';
+import { PipelineService } from '../gen/edgernetes/api/v1/pipeline.js';
 import { HealthService } from '../gen/grpc/health/v1/health.js';
 
 /** Requests without a deadline get this one, so nothing waits forever. */
@@ -20,7 +22,9 @@ export const REQUEST_TIMEOUT_MS_DEFAULT = 10_000;
 
 export function registerServices(server: grpc.Server, replica: ClusterApi): void {
   const defaults = { requestTimeoutMs: REQUEST_TIMEOUT_MS_DEFAULT };
-  server.addService(KVService, kvService(replica, defaults));
+  const kv = kvHandlers(replica);
+  server.addService(KVService, kvService(kv, defaults));
+  server.addService(PipelineService, pipelineService(kv, defaults));
   server.addService(ClusterService, clusterService(replica, defaults));
   server.addService(NodesService, nodesService(replica, defaults));
   server.addService(ModelsService, modelsService(replica, defaults));

@@ -1,0 +1,103 @@
+/**
+ * The Pipeline service (proto/edgernetes/api/v1/pipeline.proto): the KV calls
+ * as messages on one long-lived stream, answered by id in any order. Each
+ * request runs through the same handler as its unary twin (kv-service.ts),
+ * with its own deadline, and fails with the same status code and message.
+ *
+ * Bounds: at most `inFlightMax` requests of one stream are served at once;
+ * one more is answered at once with RESOURCE_EXHAUSTED and not served. So a
+ * stream holds at most that many handlers and unsent answers.
+ */
+import { status as Code, type ServerDuplexStream } from '@grpc/grpc-js';
+import type { PipelineRequest, PipelineResponse, PipelineServer } from '../gen/edgernetes/api/v1/pipeline.js';
+import { requestContext, type CallContext, type CallDefaults } from './call.js';
+import type { KvHandlers } from './kv-service.js';
+import { invalidArgument, toServiceError } from './status.js';
+
+export const PIPELINE_IN_FLIGHT_MAX_DEFAULT = 1024;
+
+export interface PipelineLimits {
+  /** Requests of one stream served at once. */
+  readonly inFlightMax: number;
+}
+
+type Result = NonNullable<PipelineResponse['result']>;
+
+export function pipelineService(
+  kv: KvHandlers,
+  defaults: CallDefaults,
+  limits: PipelineLimits = { inFlightMax: PIPELINE_IN_FLIGHT_MAX_DEFAULT },
+): PipelineServer {
+  return { run: (call) => runStream(call, kv, defaults, limits.inFlightMax) };
+}
+
+function runStream(
+  call: ServerDuplexStream<PipelineRequest, PipelineResponse>,
+  kv: KvHandlers,
+  defaults: CallDefaults,
+  inFlightMax: number,
+): void {
+  let inFlight = 0;
+  let requestsEnded = false;
+  let closed = false;
+  const answer = (response: PipelineResponse): void => {
+    if (!closed) call.write(response);
+  };
+  const endIfDone = (): void => {
+    if (requestsEnded && inFlight === 0 && !closed) {
+      closed = true;
+      call.end();
+    }
+  };
+  call.on('data', (request: PipelineRequest) => {
+    if (inFlight >= inFlightMax) {
+      const message = `more than ${inFlightMax} requests in flight on one pipeline stream; wait for answers or open another stream`;
+      answer({ id: request.id, error: { code: Code.RESOURCE_EXHAUSTED, message } });
+      return;
+    }
+    inFlight += 1;
+    serve(kv, request, defaults)
+      .then(answer)
+      .finally(() => {
+        inFlight -= 1;
+        endIfDone();
+      });
+  });
+  call.on('end', () => {
+    requestsEnded = true;
+    endIfDone();
+  });
+  // The client went away (cancel, broken connection): nothing more can be sent.
+  call.on('cancelled', () => (closed = true));
+  call.on('error', () => (closed = true));
+}
+
+/** Runs one request; never rejects (a failure is an answer with `error`). */
+async function serve(kv: KvHandlers, request: PipelineRequest, defaults: CallDefaults): Promise<PipelineResponse> {
+  const id = request.id;
+  try {
+    const context = requestContext(request.timeoutMs, defaults);
+    return { id, result: await dispatch(kv, request, context) };
+  } catch (err) {
+    const status = toServiceError(err);
+    return { id, error: { code: status.code ?? Code.INTERNAL, message: status.details ?? 'unknown error' } };
+  }
+}
+
+async function dispatch(kv: KvHandlers, request: PipelineRequest, context: CallContext): Promise<Result> {
+  const op = request.op;
+  switch (op?.$case) {
+    case 'put':
+      return { $case: 'put', value: await kv.put(op.value, context) };
+    case 'get':
+      return { $case: 'get', value: await kv.get(op.value, context) };
+    case 'range':
+      return { $case: 'range', value: await kv.range(op.value, context) };
+    case 'delete':
+      return { $case: 'delete', value: await kv.delete(op.value, context) };
+    case 'compareAndSwap':
+      return { $case: 'compareAndSwap', value: await kv.compareAndSwap(op.value, context) };
+    case undefined:
+      throw invalidArgument('op', 'one of put, get, range, delete, compare_and_swap is required');
+  }
+}
