@@ -24,6 +24,12 @@ export interface WalOptions {
    * one entry plus 25 bytes of framing must fit (else WalTooLargeError). Default 8 MiB.
    */
   readonly recordBodyBytesMax?: number;
+  /**
+   * Run a group commit's fdatasync on the calling thread while the recent ones
+   * took less than this (ms) on average, else in the thread pool (see
+   * sync-placement.ts). 0: always the thread pool. Default 1.
+   */
+  readonly inlineSyncMsMax?: number;
   /** Bytes of appends queued behind the write in flight; beyond it callers wait. Default 64 MiB. */
   readonly queueBytesMax?: number;
   /** Appends (and snapshot markers) queued behind the write in flight; beyond it callers wait. Default 4096. */
@@ -39,6 +45,7 @@ export const WAL_DEFAULTS: ResolvedWalOptions = {
   sync: true,
   segmentBytes: 64 * MiB,
   preallocateBytes: 4 * MiB,
+  inlineSyncMsMax: 1,
   recordBodyBytesMax: 8 * MiB,
   queueBytesMax: 64 * MiB,
   queueAppendsMax: 4096,
@@ -72,6 +79,9 @@ export function resolveWalOptions(options: WalOptions = {}): ResolvedWalOptions 
     256,
     Math.min(RECORD_BODY_BYTES_LIMIT, resolved.queueBytesMax),
   );
+  if (!(Number.isFinite(resolved.inlineSyncMsMax) && resolved.inlineSyncMsMax >= 0 && resolved.inlineSyncMsMax <= 1000)) {
+    throw new WalConfigError('inlineSyncMsMax', `must be a number in [0, 1000], got ${resolved.inlineSyncMsMax}`);
+  }
   integerIn('queueAppendsMax', resolved.queueAppendsMax, 1, 1_000_000);
   integerIn('waitersMax', resolved.waitersMax, 0, 1_000_000);
   return resolved;

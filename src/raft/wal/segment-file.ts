@@ -5,10 +5,12 @@
  * segment ends exactly at its last record and was durable before the next
  * segment existed: the facts the torn-tail rule (format.ts) relies on.
  */
+import { fdatasyncSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { assert } from '../core/errors.js';
 import { encodeSegmentHeader, RECORD_ALIGN_BYTES, SEGMENT_HEADER_BYTES, segmentFileName } from './format.js';
+import type { SyncPlacement } from './sync-placement.js';
 import { closeFd, fdatasync, fstatBytes, fsyncDir, fsyncFd, ftruncate, openFd, writeAll, writeAllInline } from './fs-util.js';
 
 export interface SegmentFileOptions {
@@ -114,13 +116,21 @@ export class ActiveSegment {
     return validEnd;
   }
 
-  /** Writes `length` bytes of `buf` (whole records) at the data end, then fdatasyncs when `sync`. */
-  async append(buf: Uint8Array, length: number, sync: boolean): Promise<void> {
+  /**
+   * Writes `length` bytes of `buf` (whole records) at the data end, then
+   * fdatasyncs where `sync` says (null: no sync) and records how long it took.
+   */
+  async append(buf: Uint8Array, length: number, sync: SyncPlacement | null): Promise<void> {
     assert(!this.closed, `segment ${this.info.name} written after close`);
     await this.preallocateFor(length);
     assert(length > 0 && length % RECORD_ALIGN_BYTES === 0, `write of ${length} bytes is not whole records`);
     await writeAllInline(this.fd, buf, length, this.dataEndBytes);
-    if (sync) await fdatasync(this.fd);
+    if (sync !== null) {
+      const startedMs = performance.now();
+      if (sync.runsInline) fdatasyncSync(this.fd);
+      else await fdatasync(this.fd);
+      sync.record(performance.now() - startedMs);
+    }
     this.dataEndBytes += length;
     this.fileBytes = Math.max(this.fileBytes, this.dataEndBytes);
   }

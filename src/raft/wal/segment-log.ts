@@ -16,12 +16,15 @@ import type { ResolvedWalOptions } from './options.js';
 import { encodeRecord, planExtentBytes, type RecordPlan } from './records.js';
 import { ActiveSegment, type SegmentInfo } from './segment-file.js';
 import type { WalStatsCounters } from './stats.js';
+import { SyncPlacement } from './sync-placement.js';
 
 const ENCODE_BUFFER_BYTES_MIN = 64 * 1024;
 const SEGMENT_BYTES_LIMIT = 2 ** 32; // record offsets are u32
 
 export class SegmentLog {
   private encodeBuffer = Buffer.alloc(ENCODE_BUFFER_BYTES_MIN);
+  private readonly syncPlacement: SyncPlacement;
+  private lastRunsInline: boolean;
   /** The index the written log expects next; names the next segment when its first write has no entries. */
   private nextIndexHint: number;
 
@@ -45,7 +48,14 @@ export class SegmentLog {
     private activeHoldsHardState: boolean,
   ) {
     assert(segments[segments.length - 1] === active.info, 'the active segment must be the newest');
+    this.syncPlacement = new SyncPlacement(options.inlineSyncMsMax);
+    this.lastRunsInline = this.syncPlacement.runsInline;
     this.nextIndexHint = lastIndex + 1;
+  }
+
+  /** Where syncs run now and the recent average sync duration (ms). */
+  get syncState(): { inline: boolean; recentSyncMs: number } {
+    return { inline: this.syncPlacement.runsInline, recentSyncMs: this.syncPlacement.recentSyncMs };
   }
 
   get segmentCount(): number {
@@ -74,7 +84,11 @@ export class SegmentLog {
     let at = prefix === null ? 0 : encodeRecord(buf, 0, prefix, batchStart);
     for (const write of batch) for (const plan of write.plans) at = encodeRecord(buf, at, plan, batchStart);
     assert(at === bytes, `encoded ${at} bytes, planned ${bytes}`);
-    await this.active.append(buf, bytes, this.options.sync);
+    await this.active.append(buf, bytes, this.options.sync ? this.syncPlacement : null);
+    if (this.options.sync && this.syncPlacement.runsInline !== this.lastRunsInline) {
+      this.lastRunsInline = this.syncPlacement.runsInline;
+      this.counters.syncPlacementChanges++;
+    }
     if (prefix !== null || batch.some((write) => write.hardState !== null)) this.activeHoldsHardState = true;
     this.recordWritten(batch, bytes);
   }

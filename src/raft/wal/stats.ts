@@ -18,6 +18,8 @@ export interface WalStatsCounters {
   rotations: number;
   segmentsDeleted: number;
   snapshotFilesDeleted: number;
+  /** Times the group commit's fdatasync moved between the calling thread and the thread pool (sync-placement.ts). */
+  syncPlacementChanges: number;
 }
 
 export interface WalStats extends Readonly<WalStatsCounters> {
@@ -30,6 +32,9 @@ export interface WalStats extends Readonly<WalStatsCounters> {
   readonly waitingAppends: number;
   /** Segment files on disk, the active one included. */
   readonly segments: number;
+  /** Whether the next fdatasync runs on the calling thread, and the recent average sync duration (ms). */
+  readonly syncInline: boolean;
+  readonly recentSyncMs: number;
 }
 
 export function newStats(): WalStatsCounters {
@@ -44,5 +49,6 @@ export function newStats(): WalStatsCounters {
     rotations: 0,
     segmentsDeleted: 0,
     snapshotFilesDeleted: 0,
+    syncPlacementChanges: 0,
   };
 }

@@ -158,6 +158,8 @@ export class Wal {
       queuedBytes: this.queue.queuedBytes,
       waitingAppends: this.queue.waitingCount,
       segments: this.segmentLog.segmentCount,
+      syncInline: this.segmentLog.syncState.inline,
+      recentSyncMs: this.segmentLog.syncState.recentSyncMs,
     };
   }
 
