@@ -23,33 +23,72 @@ export interface PipelineLimits {
 
 type Result = NonNullable<PipelineResponse['result']>;
 
+/**
+ * The open streams of one server, so a stopping replica can end them: a
+ * stream never ends on its own while its client lives, and gRPC's graceful
+ * shutdown waits for every open call.
+ */
+export class PipelineStreams {
+  private readonly ending = new Set<() => void>();
+  private stopping = false;
+
+  /**
+   * Refuses new requests (UNAVAILABLE: the client retries them on another
+   * replica), and ends each stream once the requests it is serving are
+   * answered. Streams opened later are ended at once.
+   */
+  endAll(): void {
+    this.stopping = true;
+    for (const end of this.ending) end();
+  }
+
+  /** @internal registers a stream's end function; returns its unregister function. */
+  add(end: () => void): () => void {
+    if (this.stopping) queueMicrotask(end);
+    this.ending.add(end);
+    return () => this.ending.delete(end);
+  }
+}
+
 export function pipelineService(
   kv: KvHandlers,
   defaults: CallDefaults,
+  streams: PipelineStreams,
   limits: PipelineLimits = { inFlightMax: PIPELINE_IN_FLIGHT_MAX_DEFAULT },
 ): PipelineServer {
-  return { run: (call) => runStream(call, kv, defaults, limits.inFlightMax) };
+  return { run: (call) => runStream(call, kv, defaults, streams, limits.inFlightMax) };
 }
 
 function runStream(
   call: ServerDuplexStream<PipelineRequest, PipelineResponse>,
   kv: KvHandlers,
   defaults: CallDefaults,
+  streams: PipelineStreams,
   inFlightMax: number,
 ): void {
   let inFlight = 0;
   let requestsEnded = false;
+  let stopping = false;
   let closed = false;
   const answer = (response: PipelineResponse): void => {
     if (!closed) call.write(response);
   };
   const endIfDone = (): void => {
-    if (requestsEnded && inFlight === 0 && !closed) {
+    if ((requestsEnded || stopping) && inFlight === 0 && !closed) {
       closed = true;
+      unregister();
       call.end();
     }
   };
+  const unregister = streams.add(() => {
+    stopping = true;
+    endIfDone();
+  });
   call.on('data', (request: PipelineRequest) => {
+    if (stopping) {
+      answer({ id: request.id, error: { code: Code.UNAVAILABLE, message: 'this replica is stopping; retry on another' } });
+      return;
+    }
     if (inFlight >= inFlightMax) {
       const message = `more than ${inFlightMax} requests in flight on one pipeline stream; wait for answers or open another stream`;
       answer({ id: request.id, error: { code: Code.RESOURCE_EXHAUSTED, message } });
@@ -68,8 +107,12 @@ function runStream(
     endIfDone();
   });
   // The client went away (cancel, broken connection): nothing more can be sent.
-  call.on('cancelled', () => (closed = true));
-  call.on('error', () => (closed = true));
+  const gone = (): void => {
+    closed = true;
+    unregister();
+  };
+  call.on('cancelled', gone);
+  call.on('error', gone);
 }
 
 /** Runs one request; never rejects (a failure is an answer with `error`). */

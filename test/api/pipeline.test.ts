@@ -10,7 +10,7 @@ import { credentials, Server, ServerCredentials, status as Code, type ClientDupl
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallContext } from '../../src/api/call.js';
 import type { KvHandlers } from '../../src/api/kv-service.js';
-import { pipelineService } from '../../src/api/pipeline-service.js';
+import { pipelineService, PipelineStreams } from '../../src/api/pipeline-service.js';
 import { EdgernetesClient } from '../../src/client/client.js';
 import { KVClient, type PutResponse } from '../../src/gen/edgernetes/api/v1/kv.js';
 import {
@@ -182,10 +182,10 @@ function heldHandlers() {
   return { held, handlers };
 }
 
-async function serve(handlers: KvHandlers, inFlightMax: number): Promise<string> {
+async function serve(handlers: KvHandlers, inFlightMax: number, streams = new PipelineStreams()): Promise<string> {
   const server = new Server();
   servers.push(server);
-  server.addService(PipelineService, pipelineService(handlers, { requestTimeoutMs: 10_000 }, { inFlightMax }));
+  server.addService(PipelineService, pipelineService(handlers, { requestTimeoutMs: 10_000 }, streams, { inFlightMax }));
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
@@ -223,5 +223,27 @@ describe('Pipeline service bounds and deadlines', () => {
     expect(dflt).toBeGreaterThan(9_000);
     expect(dflt).toBeLessThanOrEqual(10_000);
     for (const h of held) h.release();
+  });
+
+  it('ends its streams when the replica stops: new requests UNAVAILABLE, those being served answered first', async () => {
+    const { held, handlers } = heldHandlers();
+    const streams = new PipelineStreams();
+    const address = await serve(handlers, 8, streams);
+    const p = open(address);
+    p.send({ id: 1, op: put('ns', 'k', 'v', 1) });
+    await p.until('the first request at its handler', () => held.length === 1);
+    streams.endAll();
+    p.send({ id: 2, op: put('ns', 'k', 'v', 2) });
+    const refused = await p.answer(2);
+    expect(refused.error).toEqual({ code: Code.UNAVAILABLE, message: expect.stringContaining('stopping') });
+    expect(p.ended).toBe(false); // the first is still being served
+    held[0]!.release();
+    await p.until('the stream to end', () => p.ended);
+    expect(p.answers.get(1)?.error).toBeUndefined();
+    // A stream opened after endAll is ended at once.
+    const late = open(address);
+    late.send({ id: 1, op: put('ns', 'k', 'v', 3) });
+    await late.until('the late stream to end', () => late.ended);
+    expect(held).toHaveLength(1);
   });
 });
