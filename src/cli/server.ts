@@ -1,11 +1,13 @@
 /**
  * `edgernetes server`: one control-plane replica. Every flag also reads an
  * EDGERNETES_* environment variable. SIGTERM/SIGINT: hand leadership over if
- * leader, finish in-flight work, flush, exit 0.
+ * leader, finish in-flight work, flush, exit 0. A replica removed from the
+ * cluster stops itself and exits 78 (see src/server/exit-codes.ts).
  */
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { parseServerConfig, SERVER_FLAGS, ServerConfigError, envName, type RawServerOptions } from '../server/config.js';
+import { EXIT_CODE_FAILED, EXIT_CODE_REMOVED, EXIT_CODES_HELP } from '../server/exit-codes.js';
 import { Replica } from '../server/replica.js';
 
 const FLAG_HELP: Record<(typeof SERVER_FLAGS)[number], string> = {
@@ -27,7 +29,7 @@ function camel(flag: string): string {
 }
 
 export function registerServer(program: Command): void {
-  const command = program.command('server').description('run one control-plane replica');
+  const command = program.command('server').description('run one control-plane replica').addHelpText('after', EXIT_CODES_HELP);
   for (const flag of SERVER_FLAGS) command.option(`--${flag} <value>`, `${FLAG_HELP[flag]} [env ${envName(flag)}]`);
   command.action(async (options: Record<string, string | undefined>) => {
     const raw: RawServerOptions = {};
@@ -54,7 +56,7 @@ export function registerServer(program: Command): void {
     const shutdown = (signal: string) => {
       logger.info({ signal }, 'stopping');
       replica.stop().then(
-        () => process.exit(0),
+        () => process.exit(replica.isRemoved ? EXIT_CODE_REMOVED : 0),
         (err: unknown) => {
           logger.error({ err: (err as Error).message }, 'stop failed');
           process.exit(1);
@@ -65,7 +67,9 @@ export function registerServer(program: Command): void {
     process.once('SIGINT', () => shutdown('SIGINT'));
     replica.driver.onFailure((err) => {
       logger.fatal({ err: err.message }, 'replica failed');
-      process.exit(1);
+      process.exit(EXIT_CODE_FAILED);
     });
+    // Stopped itself after learning it was removed (it logged why): a distinct code, so supervisors do not restart it.
+    void replica.removed.then(() => process.exit(EXIT_CODE_REMOVED));
   });
 }

@@ -82,3 +82,19 @@ export function initialState(recovered: RecoveredState, bootstrapConfState: Conf
     appliedIndex: logIndex(applied),
   };
 }
+
+/**
+ * An index the core's starting configuration is known at (for noticing this
+ * replica's own removal, src/raft/node/removal.ts): the last membership entry
+ * the core replays at start (those up to the applied index), else the
+ * snapshot's index, else 0 (the bootstrap configuration). Never above the
+ * applied index (initialState() never starts applied below the snapshot).
+ */
+export function initialConfIndex(initial: InitialState): LogIndex {
+  let index = initial.snapshot?.index ?? 0;
+  for (const entry of initial.entries) {
+    if (entry.index > initial.appliedIndex) break;
+    if (entry.type === EntryType.ConfChange && entry.index > index) index = entry.index;
+  }
+  return logIndex(index);
+}

@@ -13,6 +13,14 @@ import type { ServerConfig } from './config.js';
 export interface JoinRecord {
   readonly confState: ConfState;
   readonly members: Member[];
+  /**
+   * The leader's applied index when it confirmed the join: at or after the
+   * entry that added this replica, and the index at which `members` is the
+   * configuration. Entries before it may concern an earlier incarnation of
+   * the same id (e.g. its removal before a rejoin); see src/raft/node/removal.ts.
+   * Absent in records written before it existed (read as 0).
+   */
+  readonly joinIndex?: number;
 }
 
 export class JoinError extends Error {
@@ -42,7 +50,10 @@ export async function joinCluster(config: ServerConfig, logger: Logger, options:
     }));
     const voters = members.filter((m) => m.role === 'voter' && m.id !== config.id).map((m) => m.id);
     if (voters.length === 0) throw new JoinError(`the cluster at ${options.through} reported no voters`);
-    return { confState: { voters, learners: [nodeId(config.id)] }, members };
+    // The answering leader reports its own applied index with the list (Replica.memberList).
+    const joinIndex = Math.max(0, ...response.members.map((m) => m.appliedIndex));
+    if (joinIndex === 0) throw new JoinError(`the cluster at ${options.through} did not report the index its member list is at`);
+    return { confState: { voters, learners: [nodeId(config.id)] }, members, joinIndex };
   } catch (err) {
     if (err instanceof JoinError) throw err;
     throw new JoinError(`could not join the cluster through ${options.through}: ${(err as Error).message}`, { cause: err });

@@ -17,20 +17,31 @@ import { ConfChangeType, Role } from '../raft/core/types.js';
 import { ApiError } from '../api/status.js';
 import { COMMAND_VERSION, encodeCommand, StateMachine, type ApplyResult, type Member, type ReadView, type Watcher, type WatchOptions } from '../fsm/index.js';
 import { createRaft, DEFAULT_RAFT_CONFIG, seededRng } from '../raft/core/index.js';
-import { nodeId, type ConfState, type NodeId } from '../raft/core/types.js';
+import { logIndex, nodeId, type ConfState, type NodeId } from '../raft/core/types.js';
 import { RaftDriver } from '../raft/node/driver.js';
-import { PeerTransport, serverOptions } from '../raft/transport/index.js';
+import type { RemovedFromClusterError } from '../raft/node/errors.js';
+import { PeerTransport, serverOptions, type PeerRefusal } from '../raft/transport/index.js';
 import { Wal } from '../raft/wal/index.js';
-import { bootstrapLog, initialState, isFresh, memberContext } from './bootstrap.js';
+import { bootstrapLog, initialConfIndex, initialState, isFresh, memberContext } from './bootstrap.js';
 import type { ServerConfig } from './config.js';
-import { registerServices } from './services.js';
+import { registerServices, REQUEST_TIMEOUT_MS_DEFAULT, type ServiceHandles } from './services.js';
 import { frameChunks, StagingSnapshotSink } from './snapshot-io.js';
 import { findRunningCluster, joinCluster, type JoinRecord } from './join.js';
+import { RemovalGate } from './removal-gate.js';
+import { removeSelfAsLeader, type SelfRemovalDeps } from './self-removal.js';
+import { applyTransportFaults, parseTransportFaults, TRANSPORT_FAULTS_ENV } from './transport-faults.js';
 
 /** Entries per AppendEntries message; above the largest command (1 MiB value + envelope), under the transport's 16 MiB. */
 const RAFT_MSG_ENTRIES_BYTES_MAX = 4 * 1024 * 1024;
 /** Waiting for a leader before forwarding: poll interval. */
 const LEADER_POLL_MS = 20;
+/** A graceful stop waits this long for client calls (none lives longer: the API caps deadlines at it). */
+const SHUTDOWN_GRACE_MS = REQUEST_TIMEOUT_MS_DEFAULT;
+/**
+ * A removed replica's calls were already answered or failed as removed; what
+ * is left (a forwarded call, an idle connection) is cut after this.
+ */
+const REMOVED_SHUTDOWN_GRACE_MS = 250;
 /** How often the leader reconciles peers and looks for learners to promote. */
 const PROMOTE_CHECK_MS = 500;
 /** A learner is caught up when its match index is within this many entries of the leader's commit. */
@@ -40,8 +51,19 @@ export class Replica implements ClusterApi {
   /** Clients of other replicas, per service constructor (generated ones share one `name`) and address. */
   private readonly clients = new Map<Function, Map<string, grpc.Client>>();
   private membersCache: Member[] = [];
+  /** Set once the services are registered (start). */
+  private services: ServiceHandles | null = null;
   private reconcileTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
+  /** Closed once this replica learns it was removed from the cluster. */
+  private readonly gate = new RemovalGate();
+  private settleRemoved: (removal: RemovedFromClusterError) => void = () => undefined;
+  /**
+   * Resolves once this replica has learned it was removed from the cluster
+   * and has stopped (WAL and state machine closed); never settles otherwise.
+   * The process should then exit (src/server/exit-codes.ts).
+   */
+  readonly removed = new Promise<RemovedFromClusterError>((resolve) => (this.settleRemoved = resolve));
 
   private constructor(
     readonly config: ServerConfig,
@@ -56,6 +78,11 @@ export class Replica implements ClusterApi {
 
   get id(): string {
     return this.config.id;
+  }
+
+  /** True once this replica has learned it was removed from the cluster (it is then stopping). */
+  get isRemoved(): boolean {
+    return this.gate.closed;
   }
 
   /** The port actually bound (useful with port 0). */
@@ -76,12 +103,15 @@ export class Replica implements ClusterApi {
       let recovered = recoveredState;
       let bootstrapConf: ConfState;
       let joinedPeers: Member[] = [];
+      // Entries before it may concern an earlier incarnation of this id (see src/raft/node/removal.ts).
+      let incarnationIndex = 0;
       const rejoinThrough = isFresh(recovered) && config.join === null ? await findRunningCluster(config, logger) : null;
       if (isFresh(recovered) && (config.join !== null || rejoinThrough !== null)) {
         const record = await joinCluster(config, logger, { through: config.join ?? rejoinThrough!, rejoin: config.join === null });
         await writeFile(joinPath, JSON.stringify(record));
         bootstrapConf = record.confState;
         joinedPeers = record.members;
+        incarnationIndex = record.joinIndex ?? 0;
       } else if (isFresh(recovered)) {
         recovered = await bootstrapLog(wal, config.peers);
         bootstrapConf = { voters: config.peers.map((p) => nodeId(p.id)), learners: [] };
@@ -89,6 +119,7 @@ export class Replica implements ClusterApi {
         const saved = await readJoinRecord(joinPath);
         bootstrapConf = saved?.confState ?? { voters: config.peers.map((p) => nodeId(p.id)), learners: [] };
         joinedPeers = saved?.members ?? [];
+        incarnationIndex = saved?.joinIndex ?? 0;
       }
 
       const initial = initialState(recovered, bootstrapConf, stateMachine.appliedIndex, config.dataDir);
@@ -118,10 +149,17 @@ export class Replica implements ClusterApi {
         handlers: {
           onMessages: (messages) => driverRef?.receive(messages),
           onPeerUnreachable: (peer) => driverRef?.peerUnreachable(peer),
+          onPeerRefused: (refusal) => (driverRef === null ? undefined : reportRefusal(driverRef, refusal)),
         },
         snapshotSink: sink,
         logger: logger.child({ component: 'transport' }),
+        membership: (caller) => driverRef?.membershipStatement(caller) ?? null,
       });
+      const faults = parseTransportFaults(process.env[TRANSPORT_FAULTS_ENV] ?? '');
+      if (faults.length > 0) {
+        applyTransportFaults(transport.faults, faults);
+        logger.warn({ faults: process.env[TRANSPORT_FAULTS_ENV] }, 'transport fault injection is on (testing only)');
+      }
       const sm = stateMachine;
       const driver = new RaftDriver<ApplyResult>({
         id: nodeId(config.id),
@@ -146,6 +184,7 @@ export class Replica implements ClusterApi {
         readsMax: 65_536,
         applyQueueEntriesMax: 16_384,
         bootNonce: randomBytes(6).toString('hex'),
+        membership: { incarnationIndex: logIndex(incarnationIndex), initialConfIndex: initialConfIndex(initial) },
       });
       driverRef = driver;
 
@@ -156,7 +195,8 @@ export class Replica implements ClusterApi {
       );
       const replica = new Replica(config, logger, wal, sm, driver, transport, server, port);
       replica.membersCache = members;
-      registerServices(server, replica);
+      replica.services = registerServices(server, replica);
+      driver.onRemoved((removal) => replica.stopRemoved(removal));
       transport.start();
       driver.start();
       driver.onConfChangeApplied(() => void replica.reconcilePeers());
@@ -178,7 +218,7 @@ export class Replica implements ClusterApi {
   }
 
   isLeader(): boolean {
-    return this.driver.isLeader();
+    return !this.gate.closed && this.driver.isLeader();
   }
 
   members(): readonly Member[] {
@@ -187,15 +227,18 @@ export class Replica implements ClusterApi {
 
   async write(command: CommandBody, context: CallContext): Promise<ApplyResult> {
     const data = encodeCommand({ v: COMMAND_VERSION, ...command });
-    return this.driver.propose(data, context.deadlineMs);
+    return this.gate.guardWrite(() => this.driver.propose(data, context.deadlineMs));
   }
 
   async read<T>(stale: boolean, context: CallContext, read: (view: ReadView) => Promise<T>): Promise<ReadResult<T>> {
-    if (!stale) await this.driver.linearizableRead(context.deadlineMs);
-    return this.stateMachine.read(async (view) => ({ value: await read(view), revision: view.revision }));
+    return this.gate.guardRead(async () => {
+      if (!stale) await this.driver.linearizableRead(context.deadlineMs);
+      return this.stateMachine.read(async (view) => ({ value: await read(view), revision: view.revision }));
+    });
   }
 
   watch(options: WatchOptions): Watcher {
+    this.gate.check();
     if (this.stopping !== null) throw new ApiError(grpc.status.UNAVAILABLE, `${this.id} is stopping; watch through another replica`);
     return this.stateMachine.watch(options);
   }
@@ -206,9 +249,11 @@ export class Replica implements ClusterApi {
     request: Req,
     context: CallContext,
   ): Promise<Res> {
+    this.gate.check();
     if (context.forwardedBy !== null) {
       throw new ApiError(grpc.status.UNAVAILABLE, `${this.id} is not the leader (request forwarded by ${context.forwardedBy}); retry`);
     }
+    // Checks the removal gate while it waits; once sent, the leader's answer is the answer.
     const address = await this.leaderAddress(context.deadlineMs);
     const client = this.clientFor(Ctor, address);
     const metadata = new grpc.Metadata();
@@ -222,6 +267,7 @@ export class Replica implements ClusterApi {
 
   private async leaderAddress(deadlineMs: number): Promise<string> {
     for (;;) {
+      this.gate.check();
       const leader = this.driver.leaderInfo().leader;
       if (leader !== null && leader !== this.id) {
         const address = this.addressOf(leader);
@@ -268,13 +314,32 @@ export class Replica implements ClusterApi {
     };
   }
 
+  /**
+   * The recorded members. This replica's own entry carries its live role and
+   * indexes, its appliedIndex being the index the list was read at: a joining
+   * replica records it as where its incarnation's configuration is known
+   * (src/server/join.ts). Other entries carry no live values. A replica that
+   * knows it was removed leaves itself out (it may never apply its removal).
+   */
   async memberList(): Promise<ApiMember[]> {
-    this.membersCache = await this.stateMachine.read((view) => view.listMembers());
-    const recorded = this.membersCache.length > 0 ? this.membersCache : this.config.peers.map((p) => ({ id: nodeId(p.id), address: p.address, role: 'voter' as const }));
-    return recorded.map((m) => ({ id: m.id, address: m.address, role: '', term: 0, commitIndex: 0, appliedIndex: 0, learner: m.role === 'learner' }));
+    const { members, appliedIndex } = await this.stateMachine.read(async (view) => ({
+      members: await view.listMembers(),
+      appliedIndex: view.appliedIndex,
+    }));
+    this.membersCache = members;
+    const recorded = members.length > 0 ? members : this.config.peers.map((p) => ({ id: nodeId(p.id), address: p.address, role: 'voter' as const }));
+    return recorded
+      .filter((m) => !(this.gate.closed && m.id === this.id))
+      .map((m) => {
+        const learner = m.role === 'learner';
+        if (m.id === this.id) return { ...this.selfMember(), address: m.address, appliedIndex, learner };
+        return { id: m.id, address: m.address, role: '', term: 0, commitIndex: 0, appliedIndex: 0, learner };
+      });
   }
 
+  /** Empty once removed: a removed replica has no leader (its health is NOT_SERVING). */
   leaderId(): string {
+    if (this.gate.closed) return '';
     return this.driver.leaderInfo().leader ?? '';
   }
 
@@ -289,7 +354,11 @@ export class Replica implements ClusterApi {
     );
   }
 
-  async addLearner(id: string, address: string, rejoin: boolean, context: CallContext): Promise<void> {
+  addLearner(id: string, address: string, rejoin: boolean, context: CallContext): Promise<void> {
+    return this.gate.guardWrite(() => this.addLearnerNow(id, address, rejoin, context));
+  }
+
+  private async addLearnerNow(id: string, address: string, rejoin: boolean, context: CallContext): Promise<void> {
     if (this.membersCache.some((m) => m.id === id)) {
       if (!rejoin) throw new ApiError(grpc.status.ALREADY_EXISTS, `member ${id} already exists`);
       if (id === this.id) throw new ApiError(grpc.status.FAILED_PRECONDITION, `member ${id} is the leader; it cannot rejoin`);
@@ -305,13 +374,39 @@ export class Replica implements ClusterApi {
     await this.reconcilePeers();
   }
 
-  async removeMember(id: string, context: CallContext): Promise<void> {
-    if (!this.membersCache.some((m) => m.id === id)) throw new ApiError(grpc.status.NOT_FOUND, `member ${id} does not exist`);
-    await this.driver.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: nodeId(id) }, context.deadlineMs);
-    await this.reconcilePeers();
+  /**
+   * Answers once the leader has applied the removal. The leader removing
+   * itself hands leadership over first and has the new leader remove it
+   * (src/server/self-removal.ts); it then stops like any removed replica.
+   */
+  removeMember(id: string, context: CallContext): Promise<void> {
+    return this.gate.guardWrite(async () => {
+      if (!this.membersCache.some((m) => m.id === id)) throw new ApiError(grpc.status.NOT_FOUND, `member ${id} does not exist`);
+      if (id === this.id) {
+        await removeSelfAsLeader(this.selfRemovalDeps(), context);
+        return;
+      }
+      await this.driver.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: nodeId(id) }, context.deadlineMs);
+      await this.reconcilePeers();
+    });
   }
 
-  async transferLeadership(to: string, context: CallContext): Promise<string> {
+  private selfRemovalDeps(): SelfRemovalDeps {
+    return {
+      id: this.id,
+      logger: this.logger,
+      handOver: (context) => this.transferLeadershipNow('', context),
+      addressOf: (member) => this.addressOf(member),
+      clusterClient: (address) => this.clientFor(ClusterClient, address),
+      removed: this.gate.whenClosed,
+    };
+  }
+
+  transferLeadership(to: string, context: CallContext): Promise<string> {
+    return this.gate.guardWrite(() => this.transferLeadershipNow(to, context));
+  }
+
+  private async transferLeadershipNow(to: string, context: CallContext): Promise<string> {
     const status = this.driver.status();
     let target = to;
     if (target === '') {
@@ -337,7 +432,7 @@ export class Replica implements ClusterApi {
   }
 
   snapshotNow(): Promise<{ index: number; term: number }> {
-    return this.driver.snapshotNow();
+    return this.gate.guardWrite(() => this.driver.snapshotNow());
   }
 
   /** Leader only: promote learners whose log has caught up (one change at a time; the core enforces it). */
@@ -375,16 +470,40 @@ export class Replica implements ClusterApi {
     }
   }
 
-  /** Graceful: hand leadership over, finish in-flight work, flush, release the data dir. */
-  stop(): Promise<void> {
+  /**
+   * This replica learned it was removed from the cluster (see
+   * src/raft/node/removal.ts): says so once, in one error line, fails client
+   * calls with FAILED_PRECONDITION from now on, stops, and settles `removed`.
+   * The data dir is left as it is.
+   */
+  private stopRemoved(removal: RemovedFromClusterError): void {
+    if (this.gate.closed) return;
+    this.gate.close(removal);
+    this.logger.error(
+      { index: removal.index, by: removal.by, how: removal.how, hint: 'to add it back: wipe its data dir and start it with --join' },
+      `removed from the cluster at configuration index ${removal.index} by ${removal.by}; stopping`,
+    );
+    this.stop(REMOVED_SHUTDOWN_GRACE_MS)
+      .catch((err: unknown) => this.logger.error({ err: (err as Error).message }, 'stopping after removal failed'))
+      .finally(() => this.settleRemoved(removal));
+  }
+
+  /**
+   * Graceful: hand leadership over, finish in-flight work, flush, release the
+   * data dir. Client calls still running after `shutdownGraceMs` are cut.
+   */
+  stop(shutdownGraceMs = SHUTDOWN_GRACE_MS): Promise<void> {
     this.stopping ??= (async () => {
       if (this.reconcileTimer !== null) clearInterval(this.reconcileTimer);
       await this.driver.stop();
       const shutdown = new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
-      // Watches never finish on their own: end them (ABORTED, with the revision to resume from) so shutdown can complete.
+      // Watches and pipeline streams never finish on their own: end them so shutdown can complete
+      // (watches ABORTED with the revision to resume from; pipelines after answering what they serve).
       this.stateMachine.cancelWatches();
-      await shutdown;
+      this.services?.pipelines.endAll();
+      // Before waiting on the server: this also ends the peers' streams into it, which would hold it open.
       await this.transport.stop({ drainTimeoutMs: 500 });
+      await withinGrace(shutdown, shutdownGraceMs, () => this.server.forceShutdown());
       for (const byAddress of this.clients.values()) for (const client of byAddress.values()) client.close();
       await this.wal.close();
       await this.stateMachine.close();
@@ -392,6 +511,27 @@ export class Replica implements ClusterApi {
     })();
     return this.stopping;
   }
+}
+
+/** A refusal proves something only with the refuser's statement about us (src/raft/transport/refusal.ts). */
+function reportRefusal(driver: RaftDriver<ApplyResult>, refusal: PeerRefusal): void {
+  const statement = refusal.statement;
+  if (statement === null) return;
+  driver.peerRefused({
+    peer: refusal.peer,
+    appliedIndex: logIndex(statement.appliedIndex),
+    membership: statement.membership,
+    removedAtIndex: logIndex(statement.removedAtIndex),
+  });
+}
+
+/** Waits for `done` at most `graceMs`, then calls `onLate` (and waits no more). */
+async function withinGrace(done: Promise<void>, graceMs: number, onLate: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+  const outcome = await Promise.race([done.then(() => 'done' as const), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') onLate();
 }
 
 async function readJoinRecord(path: string): Promise<JoinRecord | null> {

@@ -154,6 +154,17 @@ describe('Pipeline service on a replica', () => {
     expect([...p.answers.values()].every((a) => a.error === undefined)).toBe(true);
   });
 
+  it('a stopping replica ends its open pipeline streams instead of waiting for the client to hang up', async () => {
+    const replica = await startSingle();
+    const client = new EdgernetesClient({ endpoints: [endpointOf(replica)] });
+    edgeClients.push(client);
+    await client.put('ns', 'k', Buffer.from('v')); // the client's stream is open and idle
+    const startedMs = Date.now();
+    await replica.stop();
+    // Without ending the stream, stop waited out its whole shutdown grace (10 s) and then cut it.
+    expect(Date.now() - startedMs).toBeLessThan(2_000);
+  });
+
   it('forwards writes sent to a follower to the leader, each applied once', async () => {
     const { followers, leader } = await startTrio();
     const client = new EdgernetesClient({ endpoints: [endpointOf(followers[0]!)] });

@@ -11,13 +11,20 @@
  * Applying committed entries runs on its own ordered chain so the next batch's
  * fsync overlaps the previous batch's LevelDB write; the chain is bounded
  * (the loop waits for it when too many entries are queued).
+ *
+ * It also watches for this replica's own removal from the cluster — a removal
+ * it applies, or a refusal from an up-to-date peer (removal.ts) — and tells
+ * its owner, which stops it; waiters then fail with the removal's message.
  */
 import type { RaftCore, RaftStatus } from '../core/api.js';
 import { NotLeaderError } from '../core/errors.js';
 import { EntryType, MessageType, type ConfChange, type Entry, type HardState, type LogIndex, type Message, type NodeId, type Ready, type Snapshot, type SnapshotMetadata, type Term } from '../core/types.js';
 import { ProposalLostError, RequestTimeoutError, StoppedError } from './errors.js';
+import { MembershipTracker, type MembershipStatement } from './membership-tracker.js';
 import type { ApplyTarget, DriverLogger, DurableLog, LeaderInfo, PeerNetwork } from './ports.js';
 import { ReadBarrier } from './read-barrier.js';
+import { RemovalWatch, type RemovedListener } from './removal-watch.js';
+import { RemovalRule, type RefusalEvidence } from './removal.js';
 import { Waiters } from './waiters.js';
 
 /** Snapshot I/O the driver delegates (it needs the state machine and the transport). */
@@ -53,6 +60,13 @@ export interface DriverOptions<R> {
   readonly applyQueueEntriesMax: number;
   /** Unique per process start: makes read contexts unique across restarts. */
   readonly bootNonce: string;
+  /** Where this replica's membership is known from, for noticing its own removal (see removal.ts). */
+  readonly membership: {
+    /** Index from which this incarnation's configuration is known: 0 for founders, the join index for joiners. */
+    readonly incarnationIndex: LogIndex;
+    /** Index the core's starting configuration is known at (at most its applied index). */
+    readonly initialConfIndex: LogIndex;
+  };
 }
 
 type LeaderListener = (info: LeaderInfo) => void;
@@ -77,18 +91,28 @@ export class RaftDriver<R> {
   private leader: LeaderInfo = { leader: null, term: 0 as Term };
   /** Newest hard state handed out but not yet written (only its commit index changed). */
   private unwrittenHardState: HardState | null = null;
+  /** Notices this replica's own removal from the cluster (see removal.ts). */
+  private readonly removalWatch: RemovalWatch;
 
   constructor(private readonly options: DriverOptions<R>) {
     this.core = options.core;
     this.proposals = new Waiters(options.proposalsMax, 'proposals');
     this.reads = new ReadBarrier(`${options.id}-${options.bootNonce}`, options.readsMax, options.electionTimeoutMs);
     this.lastSnapshotIndex = options.log.snapshotIndex;
+    const status = this.core.status();
+    const tracker = new MembershipTracker(new RemovalRule(options.id, options.membership.incarnationIndex), {
+      confState: status.confState,
+      confIndex: options.membership.initialConfIndex,
+      appliedIndex: status.appliedIndex,
+    });
+    this.removalWatch = new RemovalWatch(options.id, tracker, options.logger);
   }
 
   start(): void {
     if (this.state !== 'new') throw new Error(`driver start(): already ${this.state}`);
     this.state = 'running';
     this.tickTimer = setInterval(() => this.onTick(), this.options.tickIntervalMs);
+    this.removalWatch.checkStart();
     this.scheduleLoop();
   }
 
@@ -128,6 +152,29 @@ export class RaftDriver<R> {
     if (this.state !== 'running') return;
     this.core.reportUnreachable(peer);
     this.scheduleLoop();
+  }
+
+  /**
+   * A peer refused our stream because it does not count us as a peer, and
+   * said what its configuration says about us (transport callback). Stops
+   * this replica when that proves our removal (see removal.ts).
+   */
+  peerRefused(refusal: RefusalEvidence): void {
+    if (this.state !== 'running') return;
+    this.removalWatch.refused(refusal, Date.now());
+  }
+
+  /** What our configuration says about `caller`, for a refusal; null while it cannot be vouched for. */
+  membershipStatement(caller: NodeId): MembershipStatement | null {
+    return this.removalWatch.statementAbout(caller);
+  }
+
+  /**
+   * Called once, asynchronously, when this replica learns it was removed
+   * (see removal.ts). The driver keeps running; the owner stops it.
+   */
+  onRemoved(listener: RemovedListener): void {
+    this.removalWatch.onRemoved(listener);
   }
 
   /**
@@ -187,9 +234,10 @@ export class RaftDriver<R> {
     this.tickTimer = null;
     await this.waitLoopIdle();
     await this.applyTail;
-    this.proposals.rejectAll('replica is stopping');
+    const reason = this.removalWatch.removal?.message ?? 'replica is stopping';
+    this.proposals.rejectAll(reason);
     this.proposalTerms.clear();
-    this.reads.rejectAll('replica is stopping');
+    this.reads.rejectAll(reason);
     this.state = 'stopped';
   }
 
@@ -256,6 +304,7 @@ export class RaftDriver<R> {
           const ready = this.core.ready();
           await this.handleReady(ready);
           this.core.advance();
+          this.afterAdvance(ready);
           this.issueReads();
         }
       } while (this.loopScheduled && this.state !== 'failed');
@@ -265,6 +314,12 @@ export class RaftDriver<R> {
       this.loopRunning = false;
       this.loopScheduled = false;
     }
+  }
+
+  /** Configuration changes take effect at advance(): see whether one removed us. */
+  private afterAdvance(ready: Ready): void {
+    const confState = () => this.core.status().confState;
+    this.removalWatch.afterBatch(ready.committedEntries, ready.snapshot?.metadata ?? null, confState, this.leader.leader);
   }
 
   private issueReads(): void {

@@ -21,3 +21,20 @@ export class ProposalLostError extends DriverError {}
 
 /** No leader is known right now. */
 export class NoLeaderError extends DriverError {}
+
+/**
+ * This replica was removed from the cluster's configuration (see removal.ts).
+ * Raised once; the replica stops, and every request it still held fails with it.
+ */
+export class RemovedFromClusterError extends DriverError {
+  constructor(
+    readonly member: string,
+    /** The removing entry's index when known, else a configuration index that excludes the member. */
+    readonly index: number,
+    /** Who removed it or told it ("leader n1", "peer n2"). */
+    readonly by: string,
+    readonly how: 'applied' | 'refused',
+  ) {
+    super(`${member} was removed from the cluster at configuration index ${index} by ${by}`);
+  }
+}

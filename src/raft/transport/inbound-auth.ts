@@ -10,6 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { NodeId } from '../core/types.js';
 import { InboundRejectedError } from './errors.js';
 import { CLUSTER_HEADER, FROM_HEADER, TO_HEADER } from './grpc-service.js';
+import { statementTrailers, type MembershipOracle } from './refusal.js';
 
 export type AuthOutcome =
   | { readonly ok: true; readonly peer: NodeId }
@@ -52,6 +53,8 @@ export interface AdmitDeps {
   isPeer(id: string): boolean;
   accepting(): boolean;
   reject(peer: NodeId | null, error: InboundRejectedError): void;
+  /** What our configuration says about a caller refused as unknown (sent as trailers; see refusal.ts). */
+  readonly membership?: MembershipOracle;
 }
 
 /**
@@ -63,7 +66,7 @@ export function admitCall<R>(metadata: grpc.Metadata, deps: AdmitDeps, respond: 
   const auth = authenticateCall(metadata, { ...deps.config, isPeer: (id) => deps.isPeer(id) });
   if (!auth.ok) {
     deps.reject(null, auth.error);
-    respond({ code: auth.status, details: auth.error.message });
+    respond({ code: auth.status, details: auth.error.message, metadata: refusalTrailers(metadata, auth, deps) });
     return null;
   }
   if (!deps.accepting()) {
@@ -71,4 +74,12 @@ export function admitCall<R>(metadata: grpc.Metadata, deps: AdmitDeps, respond: 
     return null;
   }
   return auth.peer;
+}
+
+/** Trailers for a caller refused as an unknown peer: what our configuration says about it (else none). */
+function refusalTrailers(metadata: grpc.Metadata, auth: Extract<AuthOutcome, { ok: false }>, deps: AdmitDeps): grpc.Metadata {
+  const from = headerValue(metadata, FROM_HEADER);
+  if (auth.error.reason !== 'unknown-peer' || from === null || deps.membership === undefined) return new grpc.Metadata();
+  const statement = deps.membership(from as NodeId);
+  return statement === null ? new grpc.Metadata() : statementTrailers(statement);
 }

@@ -15,6 +15,7 @@ import type { StreamAck } from '../../gen/edgernetes/raft/v1/raft.js';
 import type { TransportConfig } from './config.js';
 import { InboundRejectedError } from './errors.js';
 import { admitCall } from './inbound-auth.js';
+import type { MembershipOracle } from './refusal.js';
 import type { PeerHealth } from './peer-health.js';
 import type { PeerCounters } from './stats.js';
 import { toCoreMessage, type ValidationContext } from './validate.js';
@@ -32,6 +33,8 @@ export interface InboundDeps {
   deliver(peer: NodeId, messages: Message[]): void;
   /** An inbound call or batch was refused (peer is null when the caller was not authenticated). */
   reject(peer: NodeId | null, error: InboundRejectedError): void;
+  /** What our configuration says about a caller refused as unknown (see refusal.ts). */
+  readonly membership?: MembershipOracle;
 }
 
 type StreamCall = grpc.ServerReadableStream<Buffer, StreamAck>;

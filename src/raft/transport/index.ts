@@ -6,6 +6,17 @@ export {
   type TransportConfig,
   type TransportConfigInput,
 } from './config.js';
+export {
+  APPLIED_INDEX_TRAILER,
+  MEMBERSHIP_TRAILER,
+  REMOVED_AT_TRAILER,
+  readStatement,
+  statementTrailers,
+  type MembershipKind,
+  type MembershipOracle,
+  type MembershipStatement,
+  type PeerRefusal,
+} from './refusal.js';
 export { FaultPoints, type FaultDirection, type FaultRule } from './faults.js';
 export { serverOptions, channelOptions, rawRaftPeerService } from './grpc-service.js';
 export type { IncomingSnapshot, SnapshotSendResult, SnapshotSink, SnapshotWriter } from './snapshot-types.js';

@@ -22,6 +22,7 @@ import { callMetadata, channelOptions } from './grpc-service.js';
 import type { RateLimitedLog, TransportLogger } from './logger.js';
 import { OutboundCall } from './outbound-call.js';
 import { OutboundQueue, type BatchLimits, type QueuedFrame } from './outbound-queue.js';
+import { peerRefusalOf, type PeerRefusal } from './refusal.js';
 import type { PeerCounters } from './stats.js';
 import { Wakeup } from './wakeup.js';
 import { joinFrames } from './wire-encode.js';
@@ -33,6 +34,8 @@ export interface PeerSenderHooks {
   onStreamDown(peer: NodeId, reason: Error | null): void;
   /** Queued messages discarded because the stream is down (counted by the receiver of this call). */
   onDropped(peer: NodeId, messages: readonly Message[], error: MessageDropError): void;
+  /** The peer refused our stream because it does not count us as a peer. */
+  onRefused(refusal: PeerRefusal): void;
 }
 
 export interface PeerSenderDeps {
@@ -164,6 +167,8 @@ export class PeerSender {
     while (!this.closing && call.state === 'opening') await this.wake.wait();
     if (call.state !== 'open') {
       this.logRefusal(call.closeReason);
+      const refusal = peerRefusalOf(this.peer, call.closeReason);
+      if (refusal !== null && !this.closing) this.hooks.onRefused(refusal);
       return;
     }
     this.streamOpened();

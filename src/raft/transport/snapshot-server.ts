@@ -11,6 +11,7 @@ import type { TransportConfig } from './config.js';
 import type { InboundRejectedError, SnapshotRejectReason } from './errors.js';
 import type { FaultPoints } from './faults.js';
 import { admitCall } from './inbound-auth.js';
+import type { MembershipOracle } from './refusal.js';
 import type { TransportLogger } from './logger.js';
 import { InboundTransfer } from './snapshot-receiver.js';
 import type { SnapshotSink } from './snapshot-types.js';
@@ -27,6 +28,8 @@ export interface SnapshotServerDeps {
   accepting(): boolean;
   deliver(peer: NodeId, message: Message): void;
   reject(peer: NodeId | null, error: InboundRejectedError): void;
+  /** What our configuration says about a caller refused as unknown (see refusal.ts). */
+  readonly membership?: MembershipOracle;
 }
 
 type SnapshotCall = grpc.ServerReadableStream<Buffer, SnapshotAck>;

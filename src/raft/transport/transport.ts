@@ -12,6 +12,8 @@
  *   handlers.onMessages(batch)      → core.step(m) for each (on the driver loop)
  *   handlers.onPeerUnreachable(p)   → core.reportUnreachable(p)
  *   handlers.onMessagesDropped(p,…) → e.g. core.reportUnreachable(p) on a leader
+ *   handlers.onPeerRefused(r)       → a peer does not count us as a peer (removed?)
+ *   options.membership(caller)      → what our configuration says about a caller we refuse
  *   conf change applied → t.addPeer(id, address) / t.removePeer(id)
  *   shutdown → await t.stop({ drainTimeoutMs })
  *
@@ -47,6 +49,7 @@ import { defaultTransportLogger, RateLimitedLog, type TransportLogger } from './
 import { OutboundPath } from './outbound-path.js';
 import { PeerHealth } from './peer-health.js';
 import { PeerSender } from './peer-sender.js';
+import type { MembershipOracle, PeerRefusal } from './refusal.js';
 import { SnapshotServer } from './snapshot-server.js';
 import { SnapshotUpload } from './snapshot-sender.js';
 import type { SnapshotSendResult, SnapshotSink } from './snapshot-types.js';
@@ -65,6 +68,11 @@ export interface TransportHandlers {
   onPeerUnreachable(peer: NodeId): void;
   /** Outbound messages that were not sent (Raft tolerates the loss). */
   onMessagesDropped?(peer: NodeId, messages: readonly Message[], error: MessageDropError): void;
+  /**
+   * A peer refused our stream as coming from an unknown peer, with what its
+   * configuration says about us when it could vouch for it (see refusal.ts).
+   */
+  onPeerRefused?(refusal: PeerRefusal): void;
 }
 
 export interface PeerTransportOptions {
@@ -76,6 +84,11 @@ export interface PeerTransportOptions {
   readonly logger?: TransportLogger;
   /** Uniform in [0, 1): backoff jitter. */
   readonly random?: () => number;
+  /**
+   * What our configuration says about a caller we refuse as an unknown peer,
+   * sent back with the refusal. Without it refusals carry no statement.
+   */
+  readonly membership?: MembershipOracle;
 }
 
 export interface PeerState {
@@ -127,6 +140,7 @@ export class PeerTransport {
       counters: (peer) => this.peers.get(peer)?.counters,
       deliver: (peer, messages) => this.deliver(peer, messages),
       reject: (peer, error) => this.rejectInbound(peer, error),
+      membership: options.membership,
     });
     this.snapshots = new SnapshotServer({
       config: this.config,
@@ -140,6 +154,7 @@ export class PeerTransport {
         if (this.lifecycle === 'started') this.handlers.onMessages([message]);
       },
       reject: (peer, error) => this.rejectInbound(peer, error),
+      membership: options.membership,
     });
     for (const [id, address] of this.config.peers) this.createPeer(id, address);
   }
@@ -293,6 +308,9 @@ export class PeerTransport {
         onStreamUp: (peer) => this.health.outboundUp(peer),
         onStreamDown: (peer) => this.health.outboundDown(peer),
         onDropped: (peer, messages, error) => this.outbound.reportDropped(peer, messages, error),
+        onRefused: (refusal) => {
+          if (this.lifecycle === 'started') this.handlers.onPeerRefused?.(refusal);
+        },
       },
       logger: this.logger,
       rateLog: this.rateLog,
