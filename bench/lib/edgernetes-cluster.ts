@@ -49,6 +49,8 @@ export interface EdgernetesClusterOptions {
   readonly logLevel: EdgernetesLogLevel;
   /** Run replicas under their own uids so that isolate() works (root and nftables needed). */
   readonly isolatable: boolean;
+  /** `edgernetes server --snapshot-entries` (applied entries between two snapshots); undefined: the server's default. */
+  readonly snapshotEntries: number | undefined;
 }
 
 export const DEFAULT_EDGERNETES_CLUSTER_OPTIONS: EdgernetesClusterOptions = {
@@ -60,6 +62,7 @@ export const DEFAULT_EDGERNETES_CLUSTER_OPTIONS: EdgernetesClusterOptions = {
   waitTimeoutMs: 60_000,
   logLevel: 'warn',
   isolatable: false,
+  snapshotEntries: undefined,
 };
 
 /** Bound on one Status probe. */
@@ -90,6 +93,9 @@ export function validateEdgernetesClusterOptions(o: EdgernetesClusterOptions): v
     );
   }
   if (!(o.waitTimeoutMs > 0)) throw new RangeError(`waitTimeoutMs: ${o.waitTimeoutMs} must be > 0`);
+  if (o.snapshotEntries !== undefined && !(Number.isSafeInteger(o.snapshotEntries) && o.snapshotEntries >= 1)) {
+    throw new RangeError(`snapshotEntries: ${o.snapshotEntries} must be an integer >= 1`);
+  }
 }
 
 function memberInfos(o: EdgernetesClusterOptions, dir: string, ports: readonly number[]): EdgernetesMemberInfo[] {
@@ -115,6 +121,7 @@ function createMembers(dir: string, infos: readonly EdgernetesMemberInfo[], o: E
           ...['--id', info.id, '--data-dir', info.dataDir, '--listen', info.endpoint, '--peers', peers],
           ...['--tick-interval-ms', String(o.tickIntervalMs), '--heartbeat-interval-ms', String(o.heartbeatIntervalMs)],
           ...['--election-timeout-ms', String(o.electionTimeoutMs), '--log-level', o.logLevel],
+          ...(o.snapshotEntries === undefined ? [] : ['--snapshot-entries', String(o.snapshotEntries)]),
         ],
       }),
   );

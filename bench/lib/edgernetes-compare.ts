@@ -66,6 +66,12 @@ const FILESYSTEM_NAMES: Readonly<Record<number, string>> = {
   0x2fc12fc1: 'zfs',
 };
 
+/** Name of the file system `dir` is on (ext4, xfs, …), or its statfs magic number. */
+export function filesystemName(dir: string): string {
+  const magic = statfsSync(dir).type;
+  return FILESYSTEM_NAMES[magic] ?? `statfs type 0x${magic.toString(16)}`;
+}
+
 /** The machine a result came from, with the load average when the bench started and ended. */
 export function machineSettings(loadAverageAtStart: readonly number[]): Record<string, unknown> {
   const processors = cpus();
@@ -81,10 +87,9 @@ export function machineSettings(loadAverageAtStart: readonly number[]): Record<s
 /** The settings both clusters ran with, for the results. */
 export function clusterSettings(clusters: Clusters, baseDir: string): Record<string, unknown> {
   const ours = clusters.edgernetes.options;
-  const magic = statfsSync(baseDir).type;
   return {
     base_dir: baseDir,
-    base_dir_filesystem: FILESYSTEM_NAMES[magic] ?? `statfs type 0x${magic.toString(16)}`,
+    base_dir_filesystem: filesystemName(baseDir),
     edgernetes: {
       replicas: clusters.edgernetes.size,
       tick_ms: ours.tickIntervalMs,

@@ -1,30 +1,35 @@
 /**
- * The steps of the recovery bench (issue 4): write a batch through one
- * client, wipe a replica's data dir, and time a restarted replica until it
- * has caught up.
+ * Our side of the recovery bench (issue 4), the counterpart of
+ * etcd-recovery.ts: one run on a fresh 3-replica cluster (heartbeat 100 ms,
+ * election timeout 1000 ms, fsync, pre-vote; the servers compact every
+ * `snapshotEntries` applied entries), the two cases of recovery-run.ts on the
+ * follower after the leader.
  *
- * "Caught up" is measured on the replica's own view: Cluster.Status with
- * localOnly through that replica reports its applied index, and it has caught
- * up once that index reaches the highest commit index the other live replicas
- * report, read just before it in the same probe. No write runs while a
- * replica catches up, so that commit index only moves by the few entries the
- * cluster itself appends (a rejoin's configuration changes).
+ * - restart: kill -9 halfway, write the rest, restart it on its data dir (it
+ *   replays its own snapshot and WAL, then takes the leader's entries, or its
+ *   snapshot past the leader's compacted log).
+ * - wiped: kill it, empty its data dir, restart it with the same id: the
+ *   server finds the cluster running, rejoins as a learner by itself and
+ *   catches up by snapshot. No operator call is needed, so the timed window is
+ *   the restart alone; it holds the rejoin's membership changes.
+ *
+ * "Caught up" (catch-up.ts): the replica's own Status (localOnly, over a fresh
+ * connection) names a leader and reports an applied index at or past the
+ * highest commit index the other live replicas report. It serves clients from
+ * its first Status answer on (the same gRPC server serves the KV API).
  */
-import assert from 'node:assert/strict';
-import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { credentials } from '@grpc/grpc-js';
 import { performance } from 'node:perf_hooks';
 import { EdgernetesClient } from '../../src/client/client.js';
-import type { StatusResponse } from '../../src/gen/edgernetes/api/v1/cluster.js';
-import type { EdgernetesCluster } from './edgernetes-cluster.js';
+import { invokeUnary } from '../../src/client/endpoints.js';
+import { ClusterClient, type StatusResponse } from '../../src/gen/edgernetes/api/v1/cluster.js';
+import { CATCH_UP_TIMEOUT_MS, STATUS_PROBE_TIMEOUT_MS, timeCatchUp, type CatchUp, type CatchUpTarget, type MemberView } from './catch-up.js';
+import { EdgernetesCluster } from './edgernetes-cluster.js';
 import { EdgernetesClusterError, EdgernetesRequestError } from './edgernetes-errors.js';
 import { edgernetesPutOp } from './edgernetes-ops.js';
+import { benchValue } from './etcd-ops.js';
 import { runLoad } from './loadgen.js';
-import { PROBE_INTERVAL_MS } from './process-cluster.js';
-import { waitUntil } from './wait.js';
-
-/** Bound on one catch-up: far above any expected one, so a stuck replica fails the bench instead of hanging it. */
-export const CATCH_UP_TIMEOUT_MS = 600_000;
+import { emptyDataDir, writesBeforeKill, type CaseResult, type RecoveryRun, type RecoveryWorkload } from './recovery-run.js';
 
 /** Applied and commit index of the replica that answered a localOnly Status (its own entry in `members`). */
 export function ownIndexes(status: StatusResponse): { appliedIndex: number; commitIndex: number } {
@@ -40,69 +45,114 @@ export function ownIndexes(status: StatusResponse): { appliedIndex: number; comm
  * must be acknowledged: a failed one would make the entry count, hence the
  * catch-up measured, smaller than asked.
  */
-export async function writeBatch(client: EdgernetesClient, value: Buffer, writes: number, concurrency: number): Promise<number> {
+async function writeBatch(client: EdgernetesClient, value: Buffer, writes: number, concurrency: number): Promise<void> {
   const result = await runLoad(edgernetesPutOp([client], value), { concurrency, opCount: writes });
   if (result.errors > 0) {
     throw new EdgernetesRequestError(`${result.errors} of ${writes} writes failed: ${result.errorSamples.join('; ')}`);
   }
-  return result.opsPerS;
 }
 
-/**
- * Removes everything in the data dir of stopped replica `index`, keeping the
- * dir itself (created private by the cluster), as an operator replacing a
- * failed disk would leave it.
- */
-export function wipeDataDir(cluster: EdgernetesCluster, index: number): void {
-  assert.ok(!cluster.isRunning(index), `replica ${index} must be stopped before its data dir is wiped`);
-  const dir = cluster.infos[index]!.dataDir;
-  for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true });
-  assert.equal(readdirSync(dir).length, 0, `data dir ${dir} is empty after the wipe`);
+/** Replica `id`'s own Status through a channel made for this one call (see catch-up.ts for why). */
+async function freshView(endpoint: string, id: string): Promise<MemberView> {
+  const client = new ClusterClient(endpoint, credentials.createInsecure(), {
+    'grpc.use_local_subchannel_pool': 1,
+    'grpc.enable_channelz': 0,
+  });
+  try {
+    const status = await invokeUnary(client.status.bind(client), { localOnly: true }, Date.now() + STATUS_PROBE_TIMEOUT_MS);
+    if (status.memberId !== id) throw new EdgernetesClusterError(`${endpoint} answers as ${status.memberId}, not ${id}`);
+    return { leaderKnown: status.leaderId !== '', appliedIndex: ownIndexes(status).appliedIndex };
+  } finally {
+    client.close();
+  }
 }
 
 /** Highest commit index reported by the live replicas other than `index`. */
 async function othersCommitIndex(cluster: EdgernetesCluster, index: number): Promise<number> {
   const others = [...Array(cluster.size).keys()].filter((i) => i !== index && cluster.isRunning(i));
-  assert.ok(others.length > 0, 'a catch-up needs another live replica');
+  if (others.length === 0) throw new EdgernetesClusterError('a catch-up needs another live replica');
   const statuses = await Promise.all(others.map((i) => cluster.status(i)));
   return Math.max(...statuses.map((s) => ownIndexes(s).commitIndex));
 }
 
-function exitedError(cluster: EdgernetesCluster, index: number): EdgernetesClusterError {
-  return new EdgernetesClusterError(`replica ${cluster.infos[index]!.id} exited while catching up:\n${cluster.logTail(index)}`);
+/** Restarts stopped replica `index` on whatever its data dir holds and times it until caught up. */
+async function restartAndCatchUp(cluster: EdgernetesCluster, index: number): Promise<CatchUp> {
+  const info = cluster.infos[index]!;
+  const target: CatchUpTarget = {
+    what: `replica ${info.id} to catch up`,
+    start: () => cluster.restart(index),
+    view: () => freshView(info.endpoint, info.id),
+    servesClients: async () => void (await freshView(info.endpoint, info.id)),
+    othersCommitIndex: () => othersCommitIndex(cluster, index),
+    exited: () =>
+      cluster.isRunning(index)
+        ? undefined
+        : new EdgernetesClusterError(`replica ${info.id} exited while catching up:\n${cluster.logTail(index)}`),
+  };
+  return timeCatchUp(target, performance.now());
 }
 
-export interface CatchUp {
-  /** From the restart until the replica follows a live leader. */
-  readonly followLeaderS: number;
-  /** From the restart until its applied index reaches the others' commit index. */
-  readonly catchUpS: number;
-  /** The commit index it reached. */
-  readonly commitIndex: number;
+/** The replica after the current leader: the follower a case takes down. */
+async function followerOf(cluster: EdgernetesCluster): Promise<number> {
+  return ((await cluster.leaderIndex()) + 1) % cluster.size;
 }
 
-/**
- * Restarts stopped replica `index` (on whatever its data dir holds) and times
- * it: to following a leader (cluster.restart returns then), and to having
- * applied everything the cluster has committed.
- */
-export async function restartAndCatchUp(cluster: EdgernetesCluster, index: number): Promise<CatchUp> {
-  assert.ok(!cluster.isRunning(index), `replica ${index} must be stopped before it is restarted`);
-  const startMs = performance.now();
-  await cluster.restart(index);
-  const followLeaderS = (performance.now() - startMs) / 1_000;
-  const commitIndex = await waitUntil(
-    async () => {
-      const target = await othersCommitIndex(cluster, index);
-      const { appliedIndex } = ownIndexes(await cluster.status(index));
-      return appliedIndex >= target ? target : undefined;
-    },
-    {
-      what: `replica ${cluster.infos[index]!.id} to catch up`,
-      timeoutMs: CATCH_UP_TIMEOUT_MS,
-      intervalMs: PROBE_INTERVAL_MS,
-      abortIf: () => (cluster.isRunning(index) ? undefined : exitedError(cluster, index)),
-    },
-  );
-  return { followLeaderS, catchUpS: (performance.now() - startMs) / 1_000, commitIndex };
+/** Case restart: kill -9 a follower halfway through the writes, write the rest, restart it. */
+async function restartCase(cluster: EdgernetesCluster, client: EdgernetesClient, w: RecoveryWorkload): Promise<CaseResult> {
+  const value = benchValue(w.valueBytes);
+  await writeBatch(client, value, writesBeforeKill(w), w.concurrency);
+  const follower = await followerOf(cluster);
+  const appliedAtKill = ownIndexes(await cluster.status(follower)).appliedIndex;
+  await cluster.kill(follower);
+  await writeBatch(client, value, w.writes - writesBeforeKill(w), w.concurrency);
+  const catchUp = await restartAndCatchUp(cluster, follower);
+  return { ...catchUp, entriesBehind: catchUp.commitIndex - appliedAtKill, membershipS: 0 };
+}
+
+/** Case wiped: N writes with every replica up, then kill a follower, empty its data dir, restart it. */
+async function wipedCase(cluster: EdgernetesCluster, client: EdgernetesClient, w: RecoveryWorkload): Promise<CaseResult> {
+  await writeBatch(client, benchValue(w.valueBytes), w.writes, w.concurrency);
+  const follower = await followerOf(cluster);
+  await cluster.kill(follower);
+  emptyDataDir(cluster.infos[follower]!.dataDir);
+  const catchUp = await restartAndCatchUp(cluster, follower);
+  return { ...catchUp, entriesBehind: catchUp.commitIndex, membershipS: 0 };
+}
+
+function settingsOf(cluster: EdgernetesCluster, w: RecoveryWorkload): Record<string, unknown> {
+  return {
+    replicas: cluster.size,
+    tick_ms: cluster.options.tickIntervalMs,
+    heartbeat_ms: cluster.options.heartbeatIntervalMs,
+    election_timeout_ms: cluster.options.electionTimeoutMs,
+    fsync: true,
+    pre_vote: true,
+    snapshot_entries: w.snapshotEntries,
+    wiped_procedure: 'restart on the empty dir with the same id; the replica rejoins as a learner by itself (inside the timed window)',
+  };
+}
+
+/** One run: a fresh cluster, the restart case then the wiped case on a follower; the cluster is stopped after. */
+export async function runEdgernetesRecovery(w: RecoveryWorkload): Promise<RecoveryRun> {
+  const cluster = await EdgernetesCluster.start({
+    size: 3,
+    heartbeatIntervalMs: w.heartbeatIntervalMs,
+    electionTimeoutMs: w.electionTimeoutMs,
+    baseDir: w.baseDir,
+    snapshotEntries: w.snapshotEntries,
+    waitTimeoutMs: CATCH_UP_TIMEOUT_MS,
+  });
+  try {
+    // One client preferring the leader (EdgernetesClient tries its endpoints in order).
+    const client = new EdgernetesClient({ endpoints: cluster.endpointsFrom(await cluster.leaderIndex()) });
+    try {
+      const restart = await restartCase(cluster, client, w);
+      const wiped = await wipedCase(cluster, client, w);
+      return { restart, wiped, settings: settingsOf(cluster, w) };
+    } finally {
+      client.close();
+    }
+  } finally {
+    await cluster.stop();
+  }
 }

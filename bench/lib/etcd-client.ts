@@ -68,7 +68,10 @@ export interface EtcdStatus {
   readonly memberId: string;
   readonly leaderId: string;
   readonly raftTerm: number;
+  /** Raft commit index of the answering member (etcd 3.4 reports its committed index here). */
   readonly raftIndex: number;
+  /** Raft index the answering member has applied to its store. */
+  readonly raftAppliedIndex: number;
   readonly version: string;
 }
 
@@ -90,6 +93,7 @@ interface StatusResponse {
   leader: string;
   raftIndex: string;
   raftTerm: string;
+  raftAppliedIndex: string;
 }
 
 type Callback<Res> = (error: ServiceError | null, response: Res) => void;
@@ -212,6 +216,7 @@ export class EtcdClient {
       leaderId: response.leader,
       raftTerm: toSafeNumber(response.raftTerm, 'raftTerm'),
       raftIndex: toSafeNumber(response.raftIndex, 'raftIndex'),
+      raftAppliedIndex: toSafeNumber(response.raftAppliedIndex, 'raftAppliedIndex'),
       version: response.version,
     };
   }

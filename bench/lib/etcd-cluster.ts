@@ -50,6 +50,13 @@ export interface EtcdClusterOptions {
   readonly logLevel: string;
   /** Run members under their own uids so that isolate() works (root and nftables needed). */
   readonly isolatable: boolean;
+  /** etcd --snapshot-count (applied entries between two snapshots); undefined: etcd's default (100,000 in 3.4). */
+  readonly snapshotCount: number | undefined;
+  /**
+   * Give each member a --listen-metrics-urls listener (its own port): unlike
+   * the client URL, it answers before the member serves clients.
+   */
+  readonly metricsListener: boolean;
 }
 
 export const DEFAULT_ETCD_CLUSTER_OPTIONS: EtcdClusterOptions = {
@@ -61,6 +68,8 @@ export const DEFAULT_ETCD_CLUSTER_OPTIONS: EtcdClusterOptions = {
   waitTimeoutMs: 30_000,
   logLevel: 'warn',
   isolatable: false,
+  snapshotCount: undefined,
+  metricsListener: false,
 };
 
 /** Bound on one Status probe. */
@@ -72,6 +81,8 @@ export interface EtcdMemberInfo {
   readonly clientEndpoint: string;
   readonly clientPort: number;
   readonly peerPort: number;
+  /** Port of the metrics listener, with the `metricsListener` option. */
+  readonly metricsPort: number | undefined;
   readonly dataDir: string;
   /** The uid the member runs as when the cluster is isolatable. */
   readonly uid: number | undefined;
@@ -86,6 +97,9 @@ export function validateEtcdClusterOptions(o: EtcdClusterOptions): void {
     );
   }
   if (!(o.waitTimeoutMs > 0)) throw new RangeError(`waitTimeoutMs: ${o.waitTimeoutMs} must be > 0`);
+  if (o.snapshotCount !== undefined && !(Number.isSafeInteger(o.snapshotCount) && o.snapshotCount >= 1)) {
+    throw new RangeError(`snapshotCount: ${o.snapshotCount} must be an integer >= 1`);
+  }
 }
 
 function url(port: number): string {
@@ -109,23 +123,30 @@ function memberArgs(info: EtcdMemberInfo, initialCluster: string, token: string,
     '--logger=zap',
     '--log-outputs=stderr',
     `--log-level=${o.logLevel}`,
+    ...(o.snapshotCount === undefined ? [] : [`--snapshot-count=${o.snapshotCount}`]),
+    ...(info.metricsPort === undefined ? [] : [`--listen-metrics-urls=${url(info.metricsPort)}`]),
   ];
 }
 
-/** Names, endpoints, ports (client, peer pairs from `ports`) and data dirs of the members. */
+/**
+ * Names, endpoints, ports (client, peer pairs from `ports`, then one metrics
+ * port per member with `metricsListener`) and data dirs of the members.
+ */
 function memberInfos(o: EtcdClusterOptions, dir: string, ports: readonly number[]): EtcdMemberInfo[] {
   return Array.from({ length: o.size }, (_, i) => ({
     name: `m${i}`,
     clientEndpoint: `${LOOPBACK_HOST}:${ports[2 * i]}`,
     clientPort: ports[2 * i]!,
     peerPort: ports[2 * i + 1]!,
+    metricsPort: o.metricsListener ? ports[2 * o.size + i]! : undefined,
     dataDir: join(dir, `m${i}`),
     uid: o.isolatable ? NetIsolation.allocateUid() : undefined,
   }));
 }
 
 function slotOf(info: EtcdMemberInfo): MemberSlot {
-  return { name: info.name, dataDir: info.dataDir, uid: info.uid, ports: [info.clientPort, info.peerPort] };
+  const ports = [info.clientPort, info.peerPort, ...(info.metricsPort === undefined ? [] : [info.metricsPort])];
+  return { name: info.name, dataDir: info.dataDir, uid: info.uid, ports };
 }
 
 function createMembers(
@@ -170,7 +191,7 @@ export class EtcdCluster extends ProcessCluster<EtcdClusterOptions, EtcdMember> 
     const o: EtcdClusterOptions = { ...DEFAULT_ETCD_CLUSTER_OPTIONS, ...options };
     validateEtcdClusterOptions(o);
     const { etcdPath, version } = await ensureEtcd();
-    const ports = await freePorts(2 * o.size);
+    const ports = await freePorts((o.metricsListener ? 3 : 2) * o.size);
     const statusClient = await EtcdClient.create({
       endpoints: Array.from({ length: o.size }, (_, i) => `${LOOPBACK_HOST}:${ports[2 * i]}`),
       callTimeoutMs: STATUS_TIMEOUT_MS,
@@ -194,6 +215,31 @@ export class EtcdCluster extends ProcessCluster<EtcdClusterOptions, EtcdMember> 
   /** HOST:PORT client endpoints of all members, in member order. */
   get endpoints(): string[] {
     return this.infos.map((m) => m.clientEndpoint);
+  }
+
+  /** Peer URL of member `index` (what MemberAdd takes and MemberList reports). */
+  peerUrl(index: number): string {
+    this.member(index);
+    return url(this.infos[index]!.peerPort);
+  }
+
+  /** http://HOST:PORT/metrics of member `index` (needs the `metricsListener` option). */
+  metricsUrl(index: number): string {
+    this.member(index);
+    const port = this.infos[index]!.metricsPort;
+    if (port === undefined) throw new EtcdClusterError('metricsUrl: start the cluster with { metricsListener: true }');
+    return `${url(port)}/metrics`;
+  }
+
+  /**
+   * Starts stopped member `index` as a member added to the running cluster
+   * (see EtcdMember.joinExistingCluster), and waits like restart(): for a
+   * member whose data dir the caller emptied, after MemberRemove and MemberAdd
+   * of its peer URL (etcd's way to replace a lost disk).
+   */
+  async restartJoiningExisting(index: number): Promise<void> {
+    this.member(index).joinExistingCluster();
+    await this.restart(index);
   }
 
   /** Waits (bounded) until every running, unpaused member answers and all agree on a live leader. */

@@ -3,6 +3,7 @@
  * it), which can also be paused: setpriv execs etcd, so the pid we hold is
  * etcd's and SIGSTOP stops etcd itself.
  */
+import assert from 'node:assert/strict';
 import { EtcdClusterError } from './errors.js';
 import { MemberProcess } from './member-process.js';
 
@@ -16,8 +17,13 @@ export interface EtcdMemberSpec {
   readonly uid?: number;
 }
 
+/** How a member bootstraps: with the others as a new cluster, or as a member added to a running one. */
+const BOOTSTRAP_NEW = '--initial-cluster-state=new';
+const BOOTSTRAP_EXISTING = '--initial-cluster-state=existing';
+
 export class EtcdMember extends MemberProcess {
   private paused = false;
+  private joinsExisting = false;
 
   constructor(readonly spec: EtcdMemberSpec) {
     super({
@@ -38,6 +44,25 @@ export class EtcdMember extends MemberProcess {
   override start(): void {
     super.start();
     this.paused = false;
+  }
+
+  /**
+   * From the next start() on, the member starts as one added to a running
+   * cluster (etcd's `--initial-cluster-state=existing`) instead of
+   * bootstrapping a new one: what a member whose data dir was emptied needs
+   * after MemberRemove and MemberAdd of its peer URL. etcd reads the flag only
+   * while the data dir holds no WAL, so later restarts are unaffected.
+   */
+  joinExistingCluster(): void {
+    this.joinsExisting = true;
+  }
+
+  protected override commandLine(): readonly [string, ...string[]] {
+    const command = super.commandLine();
+    if (!this.joinsExisting) return command;
+    assert.equal(command.filter((arg) => arg === BOOTSTRAP_NEW).length, 1, `${this.spec.name} has one ${BOOTSTRAP_NEW}`);
+    const [file, ...args] = command;
+    return [file, ...args.map((arg) => (arg === BOOTSTRAP_NEW ? BOOTSTRAP_EXISTING : arg))];
   }
 
   /** SIGSTOP: the process stops running; its sockets stay open and the kernel still ACKs. */

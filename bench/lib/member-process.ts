@@ -58,7 +58,8 @@ export class MemberProcess {
 
   /** Spawns the process. Precondition: the previous one (if any) has exited. */
   start(): void {
-    const { label, command, uid } = this.processSpec;
+    const { label, uid } = this.processSpec;
+    const command = this.commandLine();
     if (this.running) throw this.processSpec.newError(`${label} is already running (pid ${this.pid})`);
     const setpriv = whichSync('setpriv');
     if (uid !== undefined && setpriv === undefined) {
@@ -78,6 +79,11 @@ export class MemberProcess {
     } finally {
       closeSync(logFd);
     }
+  }
+
+  /** The command line start() runs: the spec's, unless a subclass varies it from one start to the next. */
+  protected commandLine(): readonly [string, ...string[]] {
+    return this.processSpec.command;
   }
 
   /** Sends `signal` and waits (bounded) until the process is gone. No-op when not running. */
