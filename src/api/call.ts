@@ -33,18 +33,26 @@ export function callContext<Req>(call: ServerUnaryCall<Req, unknown>, defaults: 
   const given = call.getDeadline();
   const callerDeadlineMs =
     given instanceof Date ? given.getTime() : Number.isFinite(given) && given > 0 ? Number(given) : nowMs + defaults.requestTimeoutMs;
-  const forwarded = call.metadata.get(FORWARDED_HEADER)[0];
-  return contextWithin(nowMs, callerDeadlineMs, defaults, typeof forwarded === 'string' ? forwarded : null, call.metadata);
+  return contextWithin(nowMs, callerDeadlineMs, defaults, forwardedByOf(call.metadata), call.metadata);
 }
 
 /** Pipelined requests carry no metadata; they all share this empty one (never written to). */
 const NO_METADATA = new Metadata();
 
-/** The context of one request on a Pipeline stream: `timeoutMs` after now (0 = the default). */
-export function requestContext(timeoutMs: number, defaults: CallDefaults): CallContext {
+/**
+ * The context of one request on a Pipeline stream: `timeoutMs` after now (0 =
+ * the default); `forwardedBy` from the stream's own metadata.
+ */
+export function requestContext(timeoutMs: number, defaults: CallDefaults, forwardedBy: string | null): CallContext {
   const nowMs = Date.now();
   const callerDeadlineMs = nowMs + (timeoutMs > 0 ? timeoutMs : defaults.requestTimeoutMs);
-  return contextWithin(nowMs, callerDeadlineMs, defaults, null, NO_METADATA);
+  return contextWithin(nowMs, callerDeadlineMs, defaults, forwardedBy, NO_METADATA);
+}
+
+/** The replica that forwarded a call (FORWARDED_HEADER), or null. */
+export function forwardedByOf(metadata: Metadata): string | null {
+  const forwarded = metadata.get(FORWARDED_HEADER)[0];
+  return typeof forwarded === 'string' ? forwarded : null;
 }
 
 function contextWithin(nowMs: number, callerDeadlineMs: number, defaults: CallDefaults, forwardedBy: string | null, metadata: Metadata): CallContext {

@@ -4,8 +4,8 @@
  * answer once applied; reads are linearizable unless `header.stale`.
  */
 
+import type { KvMethod, KvMethods } from '../client/kv-calls.js';
 import {
-  KVClient,
   type CompareAndSwapRequest,
   type CompareAndSwapResponse,
   type DeleteRequest,
@@ -61,13 +61,13 @@ export function kvService(handlers: KvHandlers, defaults: CallDefaults): KVServe
 }
 
 export function kvHandlers(replica: ReplicaApi): KvHandlers {
-  /** Runs `write` here on the leader, or forwards the call to it. */
-  const onLeader = <Req, Res>(method: (c: KVClient) => Function, request: Req, context: CallContext, write: () => Promise<Res>) =>
-    replica.isLeader() ? write() : replica.forwardToLeader<KVClient, Req, Res>(KVClient, method, request, context);
+  /** Runs `write` here on the leader, or forwards the request to it. */
+  const onLeader = <M extends KvMethod>(method: M, request: KvMethods[M][0], context: CallContext, write: () => Promise<KvMethods[M][1]>) =>
+    replica.isLeader() ? write() : replica.forwardKv(method, request, context);
 
   return {
     put: (request, context) =>
-      onLeader((c) => c.put, request, context, async () => {
+      onLeader('put', request, context, async () => {
         const op = { kind: 'kv.put' as const, namespace: request.namespace, key: request.key, value: new Uint8Array(request.value) };
         const result = await replica.write({ ...session(request.header), op }, context);
         const r = appliedResult(result, 'kv.put');
@@ -81,7 +81,7 @@ export function kvHandlers(replica: ReplicaApi): KvHandlers {
       }),
 
     delete: (request, context) =>
-      onLeader((c) => c.delete, request, context, async () => {
+      onLeader('delete', request, context, async () => {
         const s = session(request.header);
         if (request.prefix) {
           const limit = request.limit === 0 ? DELETE_RANGE_LIMIT_DEFAULT : request.limit;
@@ -97,7 +97,7 @@ export function kvHandlers(replica: ReplicaApi): KvHandlers {
       }),
 
     compareAndSwap: (request, context) =>
-      onLeader((c) => c.compareAndSwap, request, context, async () => {
+      onLeader('compareAndSwap', request, context, async () => {
         const op = {
           kind: 'kv.cas' as const,
           namespace: request.namespace,

@@ -10,7 +10,7 @@
  */
 import { status as Code, type ServerDuplexStream } from '@grpc/grpc-js';
 import type { PipelineRequest, PipelineResponse, PipelineServer } from '../gen/edgernetes/api/v1/pipeline.js';
-import { requestContext, type CallContext, type CallDefaults } from './call.js';
+import { forwardedByOf, requestContext, type CallContext, type CallDefaults } from './call.js';
 import type { KvHandlers } from './kv-service.js';
 import { invalidArgument, toServiceError } from './status.js';
 
@@ -66,6 +66,7 @@ function runStream(
   streams: PipelineStreams,
   inFlightMax: number,
 ): void {
+  const forwardedBy = forwardedByOf(call.metadata);
   let inFlight = 0;
   let requestsEnded = false;
   let stopping = false;
@@ -95,7 +96,7 @@ function runStream(
       return;
     }
     inFlight += 1;
-    serve(kv, request, defaults)
+    serve(kv, request, defaults, forwardedBy)
       .then(answer)
       .finally(() => {
         inFlight -= 1;
@@ -116,10 +117,10 @@ function runStream(
 }
 
 /** Runs one request; never rejects (a failure is an answer with `error`). */
-async function serve(kv: KvHandlers, request: PipelineRequest, defaults: CallDefaults): Promise<PipelineResponse> {
+async function serve(kv: KvHandlers, request: PipelineRequest, defaults: CallDefaults, forwardedBy: string | null): Promise<PipelineResponse> {
   const id = request.id;
   try {
-    const context = requestContext(request.timeoutMs, defaults);
+    const context = requestContext(request.timeoutMs, defaults, forwardedBy);
     return { id, result: await dispatch(kv, request, context) };
   } catch (err) {
     const status = toServiceError(err);

@@ -4,6 +4,7 @@
  */
 import type { Client } from '@grpc/grpc-js';
 import type { ApplyResult, Command, ReadView, Watcher, WatchOptions } from '../fsm/index.js';
+import type { KvMethod, KvMethods } from '../client/kv-calls.js';
 import type { CallContext } from './call.js';
 
 export type CommandBody = Omit<Command, 'v'>;
@@ -33,6 +34,13 @@ export interface ReplicaApi {
    * Send this call to the leader instead (one hop; waits for a leader until the
    * deadline). `method` picks the same method on a client of the leader.
    */
+  /**
+   * Send this KV request to the leader on the replica's pipeline stream to it
+   * (one hop; waits for a leader until the deadline); a leader without the
+   * Pipeline service gets the unary call instead. Errors keep the leader's
+   * status code and message.
+   */
+  forwardKv<M extends KvMethod>(method: M, request: KvMethods[M][0], context: CallContext): Promise<KvMethods[M][1]>;
   forwardToLeader<C extends Client, Req, Res>(
     Ctor: new (address: string, credentials: import('@grpc/grpc-js').ChannelCredentials, options?: object) => C,
     method: (client: C) => Function,

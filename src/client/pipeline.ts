@@ -15,7 +15,7 @@
  * - at most `inFlightMax` requests wait at once (RESOURCE_EXHAUSTED beyond,
  *   nothing sent).
  */
-import { status as Code, type ClientDuplexStream } from '@grpc/grpc-js';
+import { Metadata, status as Code, type ClientDuplexStream } from '@grpc/grpc-js';
 import type { PipelineClient, PipelineRequest, PipelineResponse } from '../gen/edgernetes/api/v1/pipeline.js';
 
 export type PipelineOp = NonNullable<PipelineRequest['op']>;
@@ -23,8 +23,10 @@ export type PipelineResult = NonNullable<PipelineResponse['result']>;
 
 export const PIPELINE_CLIENT_IN_FLIGHT_MAX_DEFAULT = 4096;
 
-/** How a pipelined request failed, shaped like grpc-js's ServiceError (code + details). */
+/** How a pipelined request failed, shaped like grpc-js's ServiceError (code, details, metadata). */
 export class PipelineCallError extends Error {
+  readonly metadata = new Metadata();
+
   constructor(
     readonly code: Code,
     readonly details: string,
@@ -56,10 +58,12 @@ export class PipelineConnection {
   private inFlight = 0;
   private closed = false;
 
+  /** `streamMetadata` is sent when each stream opens (e.g. the forwarding replica's id). */
   constructor(
     private readonly client: PipelineClient,
     readonly endpoint: string,
     private readonly inFlightMax = PIPELINE_CLIENT_IN_FLIGHT_MAX_DEFAULT,
+    private readonly streamMetadata: Metadata | null = null,
   ) {}
 
   /** Sends `op`; settles with its result or a PipelineCallError by `deadlineMs` (epoch ms). */
@@ -91,7 +95,7 @@ export class PipelineConnection {
   }
 
   private open(): OpenStream {
-    const stream = new OpenStream(this.client.run());
+    const stream = new OpenStream(this.streamMetadata === null ? this.client.run() : this.client.run(this.streamMetadata));
     stream.call.on('data', (response: PipelineResponse) => this.answered(stream, response));
     stream.call.on('error', (err: Error & { code?: number; details?: string }) => {
       const code = typeof err.code === 'number' && err.code !== Code.OK ? err.code : Code.UNAVAILABLE;

@@ -11,7 +11,11 @@ import type { Logger } from 'pino';
 import { FORWARDED_HEADER, type CallContext } from '../api/call.js';
 import type { ClusterApi } from '../api/cluster-service.js';
 import type { CommandBody, ReadResult } from '../api/replica-api.js';
+import type { KvMethod, KvMethods } from '../client/kv-calls.js';
+import { PIPELINE_CLIENT_IN_FLIGHT_MAX_DEFAULT, PipelineConnection, type PipelineCallError, type PipelineOp } from '../client/pipeline.js';
 import { ClusterClient, type Member as ApiMember } from '../gen/edgernetes/api/v1/cluster.js';
+import { KVClient } from '../gen/edgernetes/api/v1/kv.js';
+import { PipelineClient } from '../gen/edgernetes/api/v1/pipeline.js';
 import { ProposalDroppedError } from '../raft/core/errors.js';
 import { ConfChangeType, Role } from '../raft/core/types.js';
 import { ApiError } from '../api/status.js';
@@ -50,6 +54,10 @@ const PROMOTE_LAG_ENTRIES_MAX = 64;
 export class Replica implements ClusterApi {
   /** Clients of other replicas, per service constructor (generated ones share one `name`) and address. */
   private readonly clients = new Map<Function, Map<string, grpc.Client>>();
+  /** Pipelines to the leaders writes were forwarded to, by address. */
+  private readonly pipelines = new Map<string, PipelineConnection>();
+  /** Leaders that answered the Pipeline service with UNIMPLEMENTED. */
+  private readonly unaryOnlyLeaders = new Set<string>();
   private membersCache: Member[] = [];
   /** Set once the services are registered (start). */
   private services: ServiceHandles | null = null;
@@ -263,6 +271,38 @@ export class Replica implements ClusterApi {
         err ? reject(err) : resolve(res),
       );
     });
+  }
+
+  async forwardKv<M extends KvMethod>(method: M, request: KvMethods[M][0], context: CallContext): Promise<KvMethods[M][1]> {
+    this.gate.check();
+    if (context.forwardedBy !== null) {
+      throw new ApiError(grpc.status.UNAVAILABLE, `${this.id} is not the leader (request forwarded by ${context.forwardedBy}); retry`);
+    }
+    // Checks the removal gate while it waits; once sent, the leader's answer is the answer.
+    const address = await this.leaderAddress(context.deadlineMs);
+    if (!this.unaryOnlyLeaders.has(address)) {
+      try {
+        const result = await this.pipelineTo(address).request({ $case: method, value: request } as PipelineOp, context.callerDeadlineMs);
+        if (result.$case !== method) throw new ApiError(grpc.status.INTERNAL, `asked ${address} for ${method}, answered ${result.$case}`);
+        return result.value as KvMethods[M][1];
+      } catch (err) {
+        if ((err as PipelineCallError).code !== grpc.status.UNIMPLEMENTED) throw err;
+        this.unaryOnlyLeaders.add(address); // a leader of an older version: unary from now on
+      }
+    }
+    return this.forwardToLeader(KVClient, (c) => c[method], request, context);
+  }
+
+  /** The pipeline to the replica at `address`, opened with this replica's id as the forwarder. */
+  private pipelineTo(address: string): PipelineConnection {
+    let pipeline = this.pipelines.get(address);
+    if (pipeline === undefined) {
+      const metadata = new grpc.Metadata();
+      metadata.set(FORWARDED_HEADER, this.id);
+      pipeline = new PipelineConnection(this.clientFor(PipelineClient, address), address, PIPELINE_CLIENT_IN_FLIGHT_MAX_DEFAULT, metadata);
+      this.pipelines.set(address, pipeline);
+    }
+    return pipeline;
   }
 
   private async leaderAddress(deadlineMs: number): Promise<string> {
@@ -504,6 +544,7 @@ export class Replica implements ClusterApi {
       // Before waiting on the server: this also ends the peers' streams into it, which would hold it open.
       await this.transport.stop({ drainTimeoutMs: 500 });
       await withinGrace(shutdown, shutdownGraceMs, () => this.server.forceShutdown());
+      for (const pipeline of this.pipelines.values()) pipeline.close();
       for (const byAddress of this.clients.values()) for (const client of byAddress.values()) client.close();
       await this.wal.close();
       await this.stateMachine.close();

@@ -175,6 +175,11 @@ describe('Pipeline service on a replica', () => {
     expect(new Set(revisions).size).toBe(40); // each write its own revision: none applied twice, none lost
     const { kvs } = await client.range('ns', '');
     expect(kvs).toHaveLength(10);
+    // A refusal made by the leader keeps its code and message across the forwarding hop.
+    const p = open(endpointOf(followers[0]!));
+    const noExpectation = { header: { clientId: 'pipeline-test', seq: 1 }, namespace: 'ns', key: 'k0', value: Buffer.from('x'), delete: false };
+    p.send({ id: 1, op: { $case: 'compareAndSwap', value: noExpectation } });
+    expect((await p.answer(1)).error).toEqual({ code: Code.INVALID_ARGUMENT, message: expect.stringContaining('expect: one of') });
   });
 });
 
