@@ -33,6 +33,8 @@ export interface InboundDeps {
   deliver(peer: NodeId, messages: Message[]): void;
   /** An inbound call or batch was refused (peer is null when the caller was not authenticated). */
   reject(peer: NodeId | null, error: InboundRejectedError): void;
+  /** A stream from `peer` opened: it is up (the sender may reconnect to it now). */
+  peerReachedUs?(peer: NodeId): void;
   /** What our configuration says about a caller refused as unknown (see refusal.ts). */
   readonly membership?: MembershipOracle;
 }
@@ -64,6 +66,7 @@ export class InboundStreams {
     };
     const tracked = this.track(peer, call, respond);
     call.sendMetadata(new grpc.Metadata());
+    this.deps.peerReachedUs?.(peer);
     call.on('data', (frame: Buffer) => this.onFrame(peer, frame, validation));
     call.on('end', () => {
       tracked.close();

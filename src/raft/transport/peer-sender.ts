@@ -52,7 +52,8 @@ export interface PeerSenderDeps {
 const DRAIN_POLL_MS = 5;
 
 export class PeerSender {
-  readonly client: grpc.Client;
+  /** Replaced by peerReachedUs() when the peer came back while we waited to reconnect. */
+  client: grpc.Client;
   private readonly queue: OutboundQueue;
   private readonly wake = new Wakeup();
   private readonly backoff: Backoff;
@@ -63,6 +64,8 @@ export class PeerSender {
   /** Set once stop() has finished draining: the pump writes no more. */
   private stopped = false;
   private everOpened = false;
+  /** True while the loop waits out its reconnect backoff (no attempt under way). */
+  private backingOff = false;
   private loop: Promise<void> | null = null;
 
   private readonly config: TransportConfig;
@@ -109,6 +112,22 @@ export class PeerSender {
     if (this.loop === null && !this.closing) this.loop = this.run();
   }
 
+  /**
+   * The peer's own stream into us just opened: it is up. If we are not
+   * connected to it, reconnect now instead of waiting out both reconnect
+   * backoffs, ours and the gRPC channel's (each up to reconnectBackoffMaxMs:
+   * a restarted replica would otherwise hear nothing from us for up to that
+   * long). A fresh channel, since the old one may sit in its own backoff.
+   */
+  peerReachedUs(): void {
+    if (this.closing || !this.backingOff) return; // connected, or an attempt is under way
+    this.counters.reconnectsOnPeerReturn++;
+    this.backoff.reset();
+    this.client.close();
+    this.client = new grpc.Client(this.address, grpc.credentials.createInsecure(), channelOptions(this.config));
+    this.wake.notify();
+  }
+
   /** Queues one encoded message; returns messages dropped to keep the queue bounded. */
   enqueue(item: QueuedFrame): Message[] {
     if (this.closing) return [item.message];
@@ -151,7 +170,9 @@ export class PeerSender {
       await this.runOneCall();
       this.discardQueued();
       if (this.closing) break;
+      this.backingOff = true;
       await this.wake.waitAtMost(this.backoff.nextDelayMs());
+      this.backingOff = false;
     }
   }
 

@@ -27,6 +27,8 @@ export interface PeerCounters {
   connectAttempts: number;
   /** Outbound streams established after the first one. */
   reconnects: number;
+  /** Reconnects started at once because the peer's stream into us opened (PeerSender.peerReachedUs). */
+  reconnectsOnPeerReturn: number;
   /** Times onPeerUnreachable fired for this peer. */
   unreachableSignals: number;
   snapshotsSent: number;
@@ -68,6 +70,7 @@ export function newPeerCounters(): PeerCounters {
     rejectedBatches: 0,
     connectAttempts: 0,
     reconnects: 0,
+    reconnectsOnPeerReturn: 0,
     unreachableSignals: 0,
     snapshotsSent: 0,
     snapshotSendFailures: 0,

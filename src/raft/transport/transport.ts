@@ -140,6 +140,7 @@ export class PeerTransport {
       counters: (peer) => this.peers.get(peer)?.counters,
       deliver: (peer, messages) => this.deliver(peer, messages),
       reject: (peer, error) => this.rejectInbound(peer, error),
+      peerReachedUs: (peer) => this.peers.get(peer)?.sender.peerReachedUs(),
       membership: options.membership,
     });
     this.snapshots = new SnapshotServer({

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MessageType, nodeId } from '../../../src/raft/core/types.js';
-import { connectedPair, createNode, heartbeat, stopAll, waitFor, type TestNode } from './helpers.js';
+import { connectAll, connectedPair, createNode, heartbeat, stopAll, waitFor, type TestNode } from './helpers.js';
 
 let nodes: TestNode[] = [];
 let child: ChildProcess | null = null;
@@ -46,6 +46,27 @@ describe('peer unreachable signal and reconnect', () => {
     await waitFor('message after reconnect', () => b2.recorder.messages.length === 1);
     expect(b2.recorder.messages[0]).toMatchObject({ type: MessageType.Heartbeat, commit: 42 });
     expect(a.recorder.unreachable).toHaveLength(1); // one outage, one signal
+  });
+
+  it('reconnects at once when the restarted peer reaches us, not after its reconnect backoff', async () => {
+    const slowBackoff = { reconnectBackoffInitialMs: 4_000, reconnectBackoffMaxMs: 8_000 };
+    const a = await createNode('n1', { config: slowBackoff });
+    const b = await createNode('n2');
+    nodes = [a, b];
+    await connectAll([a, b]);
+    await b.transport.stop();
+    // a's next attempt fails and it backs off for 4-8 s.
+    await waitFor('a failed to reconnect once', () => a.transport.stats().peers[b.id]!.connectAttempts >= 2);
+    const b2 = await createNode('n2', { port: b.port });
+    nodes = [a, b2];
+    await b2.transport.addPeer(a.id, a.address);
+    const startedMs = performance.now();
+    b2.transport.start(); // b2 opens its stream into a at once
+    await waitFor('a connected to the restarted peer', () => a.transport.stats().peers[b2.id]!.outboundConnected, 3_000);
+    console.log(`reconnected ${(performance.now() - startedMs).toFixed(0)} ms after the peer came back (backoff was >= 4,000 ms)`);
+    expect(a.transport.stats().peers[b2.id]!.reconnectsOnPeerReturn).toBeGreaterThanOrEqual(1);
+    a.transport.send([heartbeat(a.id, b2.id, 7)]);
+    await waitFor('message after reconnect', () => b2.recorder.messages.length === 1);
   });
 
   it('fires when the peer process is killed with SIGKILL', async () => {
