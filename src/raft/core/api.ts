@@ -108,8 +108,11 @@ export interface RaftCore {
   transferLeadership(transferee: NodeId): void;
   /**
    * The transport lost its connection to `peer`. On a leader this moves the
-   * peer to probing; on a follower whose leader is `peer` it starts a pre-vote
-   * at once (pre-vote keeps this harmless if the leader is alive for others).
+   * peer to probing. On a follower whose leader is `peer` (except in
+   * 'leaseBased' read mode) it forgets the leader and helps elect a successor
+   * at once: it grants a pre-vote it had refused by stickiness, or else
+   * campaigns with pre-vote in turn by id (failover.ts). Pre-vote keeps this
+   * harmless if the leader is alive for the others.
    */
   reportUnreachable(peer: NodeId): void;
   /** Outcome of streaming a snapshot to `peer`. */

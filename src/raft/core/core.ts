@@ -15,6 +15,7 @@ import type { ProposeResult, RaftConfig, RaftCore, RaftStatus, ProgressStatus } 
 import { replayConfChanges } from './conf-apply.js';
 import { validateRaftConfig } from './config.js';
 import { fail } from './errors.js';
+import { leaderUnreachable } from './failover.js';
 import { proposeConfChange, propose } from './proposals.js';
 import { Raft } from './raft.js';
 import { readIndex } from './reads.js';
@@ -32,13 +33,6 @@ import {
   type SnapshotMetadata,
   type Term,
 } from './types.js';
-
-/** This replica's position among the voters other than the lost leader, ordered by id. */
-function followerRank(r: Raft, lostLeader: NodeId): number {
-  let rank = 0;
-  for (const id of r.tracker.conf.voters) if (id !== lostLeader && id < r.id) rank++;
-  return rank;
-}
 
 export function createRaft(config: RaftConfig, initial: InitialState, rng: Rng): RaftCore {
   validateRaftConfig(config);
@@ -83,25 +77,12 @@ class RaftCoreImpl implements RaftCore {
       return;
     }
     if (r.role !== Role.Follower || r.lead !== peer) return;
-    // Our leader's connection broke. Forget the leader (ending our stickiness)
-    // and, with pre-vote, campaign at once: if the leader is alive for the
-    // others, their stickiness rejects the pre-vote and nothing is disturbed.
     // Lease reads rely on followers' stickiness lasting a full election timeout,
     // so in that mode we keep waiting for the timeout instead.
     if (r.cfg.readOnlyOption === 'leaseBased') return;
-    r.lead = null;
-    if (!r.cfg.preVote || !r.promotable()) return;
-    // Every follower sees the broken stream within milliseconds; if all campaigned at once they
-    // would split the vote and wait out a full randomized timeout. So they take turns by rank:
-    // the first surviving voter (by id) campaigns now, the next one tick later, and so on. A
-    // follower that has not noticed the break yet still refuses by stickiness, so the next in
-    // line (which by then has noticed) wins a tick later.
-    const rank = followerRank(r, peer);
-    if (rank === 0) {
-      r.hup(false);
-    } else {
-      r.electionElapsedTicks = Math.max(0, r.randomizedElectionTimeoutTicks - rank);
-    }
+    // Forget the leader and elect a successor at once (pre-vote keeps this
+    // harmless if the leader is alive for the others); see failover.ts.
+    leaderUnreachable(r, peer);
   }
 
   reportSnapshot(peer: NodeId, status: 'finished' | 'failed'): void {

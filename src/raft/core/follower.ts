@@ -39,6 +39,8 @@ export function stepFollower(r: Raft, m: Message): void {
 function heardFromLeader(r: Raft, m: Message): void {
   r.electionElapsedTicks = 0;
   r.lead = m.from;
+  // The leader is reachable after all: no campaign by rank (failover.ts).
+  r.failover.cancelShortcuts();
 }
 
 function respond(r: Raft, m: Message, index: number): ReturnType<typeof newMessage> {

@@ -10,6 +10,7 @@
 import type { RaftConfig } from './api.js';
 import { stepCandidate } from './candidate.js';
 import { fail } from './errors.js';
+import { deferToCandidate, FailoverState, rememberRefusedPreVote, tickFailover } from './failover.js';
 import { stepFollower } from './follower.js';
 import { bcastHeartbeat, becomeLeaderReset } from './leader.js';
 import { ConfHistory } from './membership.js';
@@ -96,6 +97,8 @@ export class Raft {
    * applied; campaign (as a transfer) once advance() has applied it.
    */
   transferCampaignPending = false;
+  /** Fast-failover shortcuts after the transport reports the leader unreachable (failover.ts). */
+  readonly failover = new FailoverState();
 
   msgsBeforePersist: Message[] = [];
   msgsAfterPersist: Message[] = [];
@@ -154,6 +157,7 @@ export class Raft {
     this.uncommittedBytes = 0;
     this.appendFlushPending = false;
     this.transferCampaignPending = false;
+    this.failover.clear();
   }
 
   becomeFollower(newTerm: number, lead: NodeId | null): void {
@@ -169,6 +173,8 @@ export class Raft {
     this.lead = null;
     this.electionElapsedTicks = 0;
     this.resetRandomizedElectionTimeout();
+    // A new campaign: a caller that wants resends schedules them afterwards.
+    this.failover.clear();
   }
 
   private becomeCandidate(): void {
@@ -207,7 +213,9 @@ export class Raft {
     if (this.promotable() && this.electionElapsedTicks >= this.randomizedElectionTimeoutTicks) {
       this.electionElapsedTicks = 0;
       this.hup(false);
+      return;
     }
+    tickFailover(this);
   }
 
   private tickHeartbeat(): void {
@@ -247,21 +255,22 @@ export class Raft {
   private campaign(pre: boolean, transfer: boolean): void {
     if (pre) this.becomePreCandidate();
     else this.becomeCandidate();
-    const voteTerm = pre ? this.term + 1 : this.term;
     if (this.tracker.recordVote(this.id, true) === 'won') {
       if (pre) this.campaign(false, false);
       else this.becomeLeader();
       return;
     }
-    const type = pre ? MessageType.PreVote : MessageType.Vote;
-    for (const id of this.tracker.conf.voters) {
-      if (id === this.id) continue;
-      const m = newMessage(type, this.id, id, voteTerm as Term);
-      m.index = this.log.lastIndex() as Message['index'];
-      m.logTerm = this.log.lastTerm() as Term;
-      if (transfer) m.context = TRANSFER_CONTEXT;
-      this.send(m);
-    }
+    for (const id of this.tracker.conf.voters) if (id !== this.id) this.requestVote(id, pre, transfer);
+  }
+
+  /** Ask `to` for its vote in the current campaign (pre-vote: for the term after ours). */
+  requestVote(to: NodeId, pre: boolean, transfer: boolean): void {
+    if (!(pre ? this.role === Role.PreCandidate : this.role === Role.Candidate)) fail(`vote request as ${this.role}`);
+    const m = newMessage(pre ? MessageType.PreVote : MessageType.Vote, this.id, to, (pre ? this.term + 1 : this.term) as Term);
+    m.index = this.log.lastIndex() as Message['index'];
+    m.logTerm = this.log.lastTerm() as Term;
+    if (transfer) m.context = TRANSFER_CONTEXT;
+    this.send(m);
   }
 
   /** A (pre-)vote answer arrived while campaigning. */
@@ -309,7 +318,10 @@ export class Raft {
       // node that merely lost touch with it must not disturb the cluster. A
       // transfer campaign (TimeoutNow) is the leader's own wish and passes.
       const inLease = this.cfg.checkQuorum && this.lead !== null && this.electionElapsedTicks < this.cfg.electionTimeoutTicks;
-      if (inLease && !isTransferContext(m.context)) return false;
+      if (inLease && !isTransferContext(m.context)) {
+        if (m.type === MessageType.PreVote) rememberRefusedPreVote(this, m);
+        return false;
+      }
     }
     // A pre-vote request, or a granted pre-vote, is about a future term: our term stays.
     if (m.type === MessageType.PreVote) return true;
@@ -350,6 +362,7 @@ export class Raft {
         this.electionElapsedTicks = 0;
         this.vote = m.from;
       }
+      deferToCandidate(this, m);
     } else {
       const resp = newMessage(respType, this.id, m.from, this.term as Term);
       resp.reject = true;

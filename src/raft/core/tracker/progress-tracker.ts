@@ -92,6 +92,11 @@ export class ProgressTracker {
     this.votes.clear();
   }
 
+  /** Whether `id` has answered the current campaign. */
+  hasVoteFrom(id: NodeId): boolean {
+    return this.votes.has(id);
+  }
+
   /** Record a vote (the first answer of each voter counts) and return the election's state. */
   recordVote(from: NodeId, granted: boolean): VoteResult {
     if (this.isVoter(from) && !this.votes.has(from)) this.votes.set(from, granted);
