@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// Entry point of edgectl: runs the TypeScript CLI through tsx's loader (no separate build step).
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cli/edgectl/main.ts');
+// Entry point of `edgectl`: the compiled CLI when `npm run build` is current, else the sources via tsx.
+import { launch } from './launch.mjs';
+await launch('cli/edgectl/main');

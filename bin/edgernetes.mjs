@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// Entry point: runs the TypeScript CLI through tsx's loader (no separate build step).
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/cli/edgernetes.ts');
+// Entry point of `edgernetes`: the compiled CLI when `npm run build` is current, else the sources via tsx.
+import { launch } from './launch.mjs';
+await launch('cli/edgernetes');

@@ -2,18 +2,16 @@
  * The edgernetes command line. Each subcommand lives in its own file and registers itself here;
  * this file only builds the program and maps commander's usage errors to exit code 2.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE, registerCheckHistory } from './check-history.js';
 import { registerServer } from './server.js';
+import { packageVersion } from './package-root.js';
 import { registerUp } from './up.js';
 
-const packageUrl = new URL('../../package.json', import.meta.url);
-const packageJson = JSON.parse(readFileSync(packageUrl, 'utf8')) as { version: string };
 
 const program = new Command('edgernetes')
   .description('High-availability control plane for AI models on edge devices')
-  .version(packageJson.version)
+  .version(packageVersion())
   // Set before subcommands are added, so they inherit it: usage errors throw instead of exiting.
   .exitOverride();
 

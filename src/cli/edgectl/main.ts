@@ -8,7 +8,6 @@
  * in its own file and registers itself here. Every expected failure becomes
  * one stderr line `edgectl: ...` and an exit code (see failure.ts).
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { registerApply } from './apply.js';
 import { registerCluster } from './cluster.js';
@@ -18,14 +17,14 @@ import { registerKv } from './kv.js';
 import { registerModels } from './models.js';
 import { registerNodes } from './nodes.js';
 import { OUTPUT_FORMATS } from './output.js';
+import { packageVersion } from '../package-root.js';
 import { DEFAULT_ENDPOINTS, DEFAULT_TIMEOUT_MS, ENDPOINTS_ENV } from './session.js';
 
-const packageJson = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export function buildProgram(): Command {
   const program = new Command('edgectl')
     .description('Control an Edgernetes cluster: its replicas, key-value store, nodes and models')
-    .version(packageJson.version)
+    .version(packageVersion())
     .option('--endpoints <list>', `replicas to talk to, HOST:PORT,... [env ${ENDPOINTS_ENV}] (default ${DEFAULT_ENDPOINTS})`)
     .addOption(new Option('-o, --output <format>', 'output format').choices([...OUTPUT_FORMATS]).default('table'))
     .option('--timeout <duration>', `bound on each call, failover included (default ${DEFAULT_TIMEOUT_MS / 1000}s)`)

@@ -12,14 +12,15 @@
  *   flushes and exits), SIGKILL to any still running after the grace period.
  */
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { EdgernetesClient } from '../../client/client.js';
 import { ClientError } from '../../client/errors.js';
 import type { StatusResponse } from '../../gen/edgernetes/api/v1/cluster.js';
+import { packageRoot } from '../package-root.js';
 import { ManagedProcess, type ExitInfo, type StopOutcome } from './child.js';
 import { address, endpoints, replicaDataDir, replicaLogPath, type ClusterLayout, type ReplicaSlot } from './layout.js';
 
-export const SERVER_ENTRY = fileURLToPath(new URL('../../../bin/edgernetes.mjs', import.meta.url));
+export const SERVER_ENTRY = join(packageRoot(), 'bin', 'edgernetes.mjs');
 /** Pause between two status polls while waiting for a leader. */
 const LEADER_POLL_INTERVAL_MS = 200;
 /** Bound on one status poll. */
