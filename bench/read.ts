@@ -10,6 +10,7 @@
  * - `stale`: our get with `stale` (served from the contacted replica's state)
  *   vs etcd's serializable Range.
  * Systems: `edgernetes` and `etcd` through a client preferring the leader;
+ * `edgernetes_unary` as `edgernetes` but every call unary (as etcd's clients);
  * `edgernetes_all_endpoints` spread evenly over the three replicas (followers
  * serve two thirds: linearizable ones after asking the leader for the read
  * index, stale ones locally). As in the write bench, `server_cpu_per_op_ms`

@@ -9,6 +9,8 @@
  * etcd's KV Put, 16 B keys, 256 B values, at each concurrency. Systems:
  * - `edgernetes`: one client preferring the leader (writes go straight to it);
  * - `etcd`: one client preferring the leader (as etcd-probe);
+ * - `edgernetes_unary`: the same client as `edgernetes` with `pipeline: false`: every
+ *   write a unary call, as etcd's clients make them (see bench/grpc.ts for the cost);
  * - `edgernetes_all_endpoints`: writes spread evenly over all three replicas
  *   (clients holding all endpoints, each preferring another replica), so two
  *   thirds are forwarded by followers to the leader.

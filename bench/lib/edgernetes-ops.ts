@@ -55,23 +55,27 @@ export function edgernetesGetOp(clients: readonly EdgernetesClient[], options: {
  */
 export class EdgernetesLoadClients {
   readonly spread: readonly EdgernetesClient[];
-  private leaderClient: { readonly leader: number; readonly client: EdgernetesClient } | undefined;
+  /** Clients preferring the leader: pipelined (the default) and unary (`pipeline: false`). */
+  private readonly leaderClients = new Map<boolean, { readonly leader: number; readonly client: EdgernetesClient }>();
 
   constructor(private readonly cluster: EdgernetesCluster) {
     this.spread = cluster.endpoints.map((_, k) => new EdgernetesClient({ endpoints: cluster.endpointsFrom(k) }));
   }
 
-  async toLeader(): Promise<EdgernetesClient> {
+  /** A client preferring the current leader; `pipeline` false sends every call unary, as etcd's clients do. */
+  async toLeader(pipeline = true): Promise<EdgernetesClient> {
     const leader = await this.cluster.leaderIndex();
-    if (this.leaderClient?.leader !== leader) {
-      this.leaderClient?.client.close();
-      this.leaderClient = { leader, client: new EdgernetesClient({ endpoints: this.cluster.endpointsFrom(leader) }) };
+    let entry = this.leaderClients.get(pipeline);
+    if (entry?.leader !== leader) {
+      entry?.client.close();
+      entry = { leader, client: new EdgernetesClient({ endpoints: this.cluster.endpointsFrom(leader), pipeline }) };
+      this.leaderClients.set(pipeline, entry);
     }
-    return this.leaderClient.client;
+    return entry.client;
   }
 
   close(): void {
-    this.leaderClient?.client.close();
+    for (const { client } of this.leaderClients.values()) client.close();
     for (const c of this.spread) c.close();
   }
 }

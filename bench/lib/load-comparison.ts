@@ -23,8 +23,15 @@ import { EdgernetesLoadClients } from './edgernetes-ops.js';
 import { EtcdClient } from './etcd-client.js';
 import type { Op } from './loadgen.js';
 
-/** The systems of a load comparison, in the order they are reported. */
-export const COMPARED_SYSTEMS = ['edgernetes', 'etcd', 'edgernetes_all_endpoints'] as const;
+/**
+ * The systems of a load comparison, in the order they are reported:
+ * - `edgernetes`: our client (pipelined calls) preferring the leader;
+ * - `etcd`: etcd's KV through a client preferring its leader (unary calls, as etcd's own clients);
+ * - `edgernetes_unary`: our client preferring the leader with `pipeline: false`, i.e. unary calls
+ *   like etcd's, to tell the server's share of a difference from the client protocol's;
+ * - `edgernetes_all_endpoints`: our clients spread over every replica (followers forward writes).
+ */
+export const COMPARED_SYSTEMS = ['edgernetes', 'etcd', 'edgernetes_unary', 'edgernetes_all_endpoints'] as const;
 
 /** The clients of one comparison; `etcd` is undefined without `--vs etcd`. */
 export interface ComparisonClients {
@@ -59,6 +66,7 @@ export function comparedSystems(clusters: Clusters, clients: ComparisonClients, 
       serverPids: () => runningPids(etcd),
     };
   }
+  systems.edgernetes_unary = { prepare: async () => ops.edgernetes([await clients.ours.toLeader(false)]), serverPids: ourPids };
   systems.edgernetes_all_endpoints = { prepare: async () => ops.edgernetes(clients.ours.spread), serverPids: ourPids };
   return systems;
 }

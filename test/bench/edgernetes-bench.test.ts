@@ -54,7 +54,9 @@ describe('Edgernetes benches (real 3-replica clusters on 127.0.0.1)', () => {
 
     const last = JSON.parse(lines.at(-1)!) as {
       bench: string;
-      results: Array<{ concurrency: number; edgernetes: LoadFigures; edgernetes_all_endpoints: LoadFigures } & Record<string, unknown>>;
+      results: Array<
+        { concurrency: number; edgernetes: LoadFigures; edgernetes_unary: LoadFigures; edgernetes_all_endpoints: LoadFigures } & Record<string, unknown>
+      >;
       settings: Record<string, unknown>;
     };
     expect(Object.keys(last).slice(0, 2)).toEqual(['bench', 'results']);
@@ -62,6 +64,7 @@ describe('Edgernetes benches (real 3-replica clusters on 127.0.0.1)', () => {
     expect(last.results.map((r) => r.concurrency)).toEqual([1, 4]);
     for (const r of last.results) {
       expectLoadFigures(r.edgernetes);
+      expectLoadFigures(r.edgernetes_unary); // the same client with unary calls, as etcd's
       expectLoadFigures(r.edgernetes_all_endpoints);
       expect(r.etcd).toBeUndefined();
       expect(Object.keys(r).some((k) => k.startsWith('ratio_'))).toBe(false);
