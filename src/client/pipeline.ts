@@ -12,8 +12,10 @@
  *   stream stayed silent for that whole time (nothing at all received since
  *   the request was sent), the stream is presumed dead (a paused or cut-off
  *   server) and is cancelled, so later requests do not queue behind it;
- * - at most `inFlightMax` requests wait at once (RESOURCE_EXHAUSTED beyond,
- *   nothing sent).
+ * - at most `inFlightMax` requests are sent and unanswered at once (as many
+ *   as the server serves per stream); more wait for room in arrival order, at
+ *   most `waitingMax` of them (RESOURCE_EXHAUSTED beyond, nothing sent), each
+ *   still failing by its own deadline.
  */
 import { Metadata, status as Code, type ClientDuplexStream } from '@grpc/grpc-js';
 import type { PipelineClient, PipelineRequest, PipelineResponse } from '../gen/edgernetes/api/v1/pipeline.js';
@@ -21,7 +23,10 @@ import type { PipelineClient, PipelineRequest, PipelineResponse } from '../gen/e
 export type PipelineOp = NonNullable<PipelineRequest['op']>;
 export type PipelineResult = NonNullable<PipelineResponse['result']>;
 
-export const PIPELINE_CLIENT_IN_FLIGHT_MAX_DEFAULT = 4096;
+/** Requests sent and unanswered on one stream: the server's own bound (PIPELINE_IN_FLIGHT_MAX_DEFAULT). */
+export const PIPELINE_CLIENT_IN_FLIGHT_MAX_DEFAULT = 1024;
+/** Requests waiting for room among those in flight; beyond it a request fails at once. */
+export const PIPELINE_CLIENT_WAITING_MAX_DEFAULT = 16_384;
 
 /** How a pipelined request failed, shaped like grpc-js's ServiceError (code, details, metadata). */
 export class PipelineCallError extends Error {
@@ -52,27 +57,58 @@ class OpenStream {
   constructor(readonly call: ClientDuplexStream<PipelineRequest, PipelineResponse>) {}
 }
 
+export interface PipelineBounds {
+  readonly inFlightMax: number;
+  readonly waitingMax: number;
+}
+
+interface Waiting {
+  readonly op: PipelineOp;
+  readonly deadlineMs: number;
+  readonly resolve: (result: PipelineResult) => void;
+  readonly reject: (err: PipelineCallError) => void;
+}
+
 export class PipelineConnection {
   private stream: OpenStream | null = null;
   private nextId = 1;
   private inFlight = 0;
   private closed = false;
+  /** Requests waiting for room among those in flight, oldest first. */
+  private waiting: Waiting[] = [];
 
   /** `streamMetadata` is sent when each stream opens (e.g. the forwarding replica's id). */
   constructor(
     private readonly client: PipelineClient,
     readonly endpoint: string,
-    private readonly inFlightMax = PIPELINE_CLIENT_IN_FLIGHT_MAX_DEFAULT,
+    private readonly bounds: PipelineBounds = { inFlightMax: PIPELINE_CLIENT_IN_FLIGHT_MAX_DEFAULT, waitingMax: PIPELINE_CLIENT_WAITING_MAX_DEFAULT },
     private readonly streamMetadata: Metadata | null = null,
   ) {}
 
-  /** Sends `op`; settles with its result or a PipelineCallError by `deadlineMs` (epoch ms). */
+  /** Sends `op` (once there is room); settles with its result or a PipelineCallError by `deadlineMs` (epoch ms). */
   request(op: PipelineOp, deadlineMs: number): Promise<PipelineResult> {
     if (this.closed) return Promise.reject(new PipelineCallError(Code.CANCELLED, 'the client was closed'));
-    if (this.inFlight >= this.inFlightMax) {
-      const message = `more than ${this.inFlightMax} requests in flight to ${this.endpoint}; wait for answers`;
+    if (this.inFlight < this.bounds.inFlightMax && this.waiting.length === 0) return this.send(op, deadlineMs);
+    if (this.waiting.length >= this.bounds.waitingMax) {
+      const message = `${this.bounds.inFlightMax} requests in flight to ${this.endpoint} and ${this.bounds.waitingMax} waiting; wait for answers`;
       return Promise.reject(new PipelineCallError(Code.RESOURCE_EXHAUSTED, message));
     }
+    return new Promise<PipelineResult>((resolve, reject) => this.waiting.push({ op, deadlineMs, resolve, reject }));
+  }
+
+  /** Sends waiting requests while there is room; one whose deadline passed while waiting fails instead. */
+  private admit(): void {
+    while (this.waiting.length > 0 && this.inFlight < this.bounds.inFlightMax && !this.closed) {
+      const next = this.waiting.shift()!;
+      if (next.deadlineMs <= Date.now()) {
+        next.reject(new PipelineCallError(Code.DEADLINE_EXCEEDED, `no room among the requests in flight to ${this.endpoint} before the deadline`));
+        continue;
+      }
+      this.send(next.op, next.deadlineMs).then(next.resolve, next.reject);
+    }
+  }
+
+  private send(op: PipelineOp, deadlineMs: number): Promise<PipelineResult> {
     const stream = this.stream ?? this.open();
     const id = this.nextId++;
     const timeoutMs = Math.max(1, Math.ceil(deadlineMs - Date.now()));
@@ -85,9 +121,12 @@ export class PipelineConnection {
     });
   }
 
-  /** Fails what is in flight (CANCELLED) and refuses further requests. */
+  /** Fails what is in flight or waiting (CANCELLED) and refuses further requests. */
   close(): void {
     this.closed = true;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const w of waiting) w.reject(new PipelineCallError(Code.CANCELLED, 'the client was closed'));
     const stream = this.stream;
     if (stream === null) return;
     this.fail(stream, new PipelineCallError(Code.CANCELLED, 'the client was closed'));
@@ -135,6 +174,7 @@ export class PipelineConnection {
     stream.pending.delete(id);
     clearTimeout(pending.timer);
     this.inFlight -= 1;
+    if (this.waiting.length > 0) queueMicrotask(() => this.admit());
     return pending;
   }
 

@@ -12,7 +12,7 @@ import { FORWARDED_HEADER, type CallContext } from '../api/call.js';
 import type { ClusterApi } from '../api/cluster-service.js';
 import type { CommandBody, ReadResult } from '../api/replica-api.js';
 import type { KvMethod, KvMethods } from '../client/kv-calls.js';
-import { PIPELINE_CLIENT_IN_FLIGHT_MAX_DEFAULT, PipelineConnection, type PipelineCallError, type PipelineOp } from '../client/pipeline.js';
+import { PipelineConnection, type PipelineCallError, type PipelineOp } from '../client/pipeline.js';
 import { ClusterClient, type Member as ApiMember } from '../gen/edgernetes/api/v1/cluster.js';
 import { KVClient } from '../gen/edgernetes/api/v1/kv.js';
 import { PipelineClient } from '../gen/edgernetes/api/v1/pipeline.js';
@@ -299,7 +299,7 @@ export class Replica implements ClusterApi {
     if (pipeline === undefined) {
       const metadata = new grpc.Metadata();
       metadata.set(FORWARDED_HEADER, this.id);
-      pipeline = new PipelineConnection(this.clientFor(PipelineClient, address), address, PIPELINE_CLIENT_IN_FLIGHT_MAX_DEFAULT, metadata);
+      pipeline = new PipelineConnection(this.clientFor(PipelineClient, address), address, undefined, metadata);
       this.pipelines.set(address, pipeline);
     }
     return pipeline;

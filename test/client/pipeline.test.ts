@@ -118,22 +118,35 @@ describe('pipelined calls', () => {
     ]);
   });
 
-  it('refuses a request beyond its in-flight bound at once, sending nothing', async () => {
-    const silent = await pipelineServer('n1', true);
-    const grpcClient = new PipelineClient(silent.address, credentials.createInsecure());
-    const connection = new PipelineConnection(grpcClient, silent.address, 2);
+  it('queues requests beyond its in-flight bound, sends them as answers free room, and refuses beyond the queue', async () => {
+    const held: { call: ServerDuplexStream<PipelineRequest, PipelineResponse>; id: number }[] = [];
+    const server = new Server();
+    server.addService(PipelineService, {
+      run(call: ServerDuplexStream<PipelineRequest, PipelineResponse>) {
+        call.on('error', () => undefined);
+        call.on('data', (request: PipelineRequest) => held.push({ call, id: request.id }));
+      },
+    });
+    const address = await listen(server);
+    const grpcClient = new PipelineClient(address, credentials.createInsecure());
+    const connection = new PipelineConnection(grpcClient, address, { inFlightMax: 2, waitingMax: 1 });
     closers.push(() => {
       connection.close();
       grpcClient.close();
     });
     const put = { $case: 'put' as const, value: { namespace: 'ns', key: 'k', value: Buffer.from('v') } };
     const deadlineMs = Date.now() + 5_000;
-    const first = connection.request(put, deadlineMs);
-    const second = connection.request(put, deadlineMs);
+    const sent = [connection.request(put, deadlineMs), connection.request(put, deadlineMs)];
+    const queued = connection.request(put, deadlineMs);
     await expect(connection.request(put, deadlineMs)).rejects.toMatchObject({ code: Code.RESOURCE_EXHAUSTED });
-    await expect.poll(() => silent.events.requests, { timeout: 2_000 }).toBe(2);
+    await expect.poll(() => held.length, { timeout: 2_000 }).toBe(2);
+    const answer = (h: (typeof held)[number]) => h.call.write({ id: h.id, result: { $case: 'put', value: putAnswer('n1') } });
+    answer(held[0]!); // frees room: the queued one goes out
+    await expect(sent[0]).resolves.toMatchObject({ $case: 'put' });
+    await expect.poll(() => held.length, { timeout: 2_000 }).toBe(3);
+    answer(held[2]!);
+    await expect(queued).resolves.toMatchObject({ $case: 'put' });
     connection.close();
-    await expect(first).rejects.toMatchObject({ code: Code.CANCELLED });
-    await expect(second).rejects.toMatchObject({ code: Code.CANCELLED });
+    await expect(sent[1]).rejects.toMatchObject({ code: Code.CANCELLED });
   });
 });
