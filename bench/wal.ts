@@ -1,5 +1,5 @@
 /**
- * WAL group-commit microbenchmark: `npm run bench -- wal [--seconds N]`.
+ * WAL group-commit microbenchmark: `npm run bench -- wal [--seconds N] [--inline-sync-ms M]`.
  *
  * For 1, 16 and 64 concurrent proposers (closed loop: each awaits its append
  * before making the next), appends single 256-byte entries with real
@@ -66,10 +66,10 @@ class LatencyHistogram {
   }
 }
 
-async function runLevel(concurrency: number, seconds: number, data: Uint8Array): Promise<Result> {
+async function runLevel(concurrency: number, seconds: number, data: Uint8Array, inlineSyncMsMax: number): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), 'wal-bench-'));
   try {
-    const { wal } = await Wal.open(dir);
+    const { wal } = await Wal.open(dir, { inlineSyncMsMax });
     let nextIndex = 1;
     const entry = (): Entry => ({ index: logIndex(nextIndex++), term: term(1), type: EntryType.Normal, data });
     for (let k = 0; k < WARMUP_APPENDS; k++) await wal.append([entry()], null);
@@ -107,13 +107,23 @@ async function runLevel(concurrency: number, seconds: number, data: Uint8Array):
   }
 }
 
+/** `--inline-sync-ms M`: the WAL's inlineSyncMsMax (default 0: syncs in the thread pool, as the server runs). */
+function parseInlineSyncMs(args: string[]): number {
+  const at = args.indexOf('--inline-sync-ms');
+  if (at < 0) return 0;
+  const ms = Number(args[at + 1]);
+  if (!Number.isFinite(ms) || ms < 0 || ms > 1000) throw new Error(`--inline-sync-ms must be a number in [0, 1000], got ${args[at + 1]}`);
+  return ms;
+}
+
 export async function run(args: string[]): Promise<void> {
   const seconds = parseSeconds(args);
+  const inlineSyncMsMax = parseInlineSyncMs(args);
   // Other processes on the machine skew sync latency; record how busy it was.
   const loadAverage1m = Number(loadavg()[0]!.toFixed(2));
   const data = new Uint8Array(ENTRY_BYTES).map((_, k) => (k * 37 + 11) & 0xff);
   const results: Result[] = [];
-  for (const concurrency of CONCURRENCY_LEVELS) results.push(await runLevel(concurrency, seconds, data));
+  for (const concurrency of CONCURRENCY_LEVELS) results.push(await runLevel(concurrency, seconds, data, inlineSyncMsMax));
   const table = new Table({
     head: ['proposers', 'appends/s', 'fsyncs/s', 'appends/fsync', 'p50 ms', 'p99 ms', 'appends'],
   });
@@ -122,13 +132,15 @@ export async function run(args: string[]): Promise<void> {
   }
   console.log(
     `WAL append benchmark: ${ENTRY_BYTES}-byte entries, closed loop, real fdatasync in ${tmpdir()}, ` +
-      `${seconds} s per level, machine load average ${loadAverage1m} at start`,
+      `${seconds} s per level, fdatasync ${inlineSyncMsMax > 0 ? `inline while under ${inlineSyncMsMax} ms` : 'in the thread pool'}, ` +
+      `machine load average ${loadAverage1m} at start`,
   );
   console.log(table.toString());
   const summary = {
     bench: 'wal',
     entry_bytes: ENTRY_BYTES,
     seconds_per_level: seconds,
+    inline_sync_ms_max: inlineSyncMsMax,
     node: process.version,
     load_average_1m: loadAverage1m,
     results,

@@ -27,7 +27,11 @@ export interface WalOptions {
   /**
    * Run a group commit's fdatasync on the calling thread while the recent ones
    * took less than this (ms) on average, else in the thread pool (see
-   * sync-placement.ts). 0: always the thread pool. Default 1.
+   * sync-placement.ts). 0 (default): always the thread pool. Measured in a
+   * 3-replica cluster on one disk, inline (1 ms) was no faster at 1 write in
+   * flight and 4 % slower at 16: the syncs slow down under the other replicas'
+   * I/O and block the event loop meanwhile. A lone writer on an idle disk
+   * gains (`npm run bench -- wal --inline-sync-ms 1`).
    */
   readonly inlineSyncMsMax?: number;
   /** Bytes of appends queued behind the write in flight; beyond it callers wait. Default 64 MiB. */
@@ -45,7 +49,7 @@ export const WAL_DEFAULTS: ResolvedWalOptions = {
   sync: true,
   segmentBytes: 64 * MiB,
   preallocateBytes: 4 * MiB,
-  inlineSyncMsMax: 1,
+  inlineSyncMsMax: 0,
   recordBodyBytesMax: 8 * MiB,
   queueBytesMax: 64 * MiB,
   queueAppendsMax: 4096,
