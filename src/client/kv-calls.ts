@@ -33,28 +33,28 @@ export interface KvMethods {
 }
 export type KvMethod = keyof KvMethods;
 
-export class KvCalls {
+/**
+ * One pipeline per endpoint for KV calls, and the endpoints found to lack the
+ * Pipeline service (UNIMPLEMENTED: an older replica), which get unary calls
+ * from then on. Used by the client (KvCalls) and by a follower forwarding to
+ * its leader (src/server/replica.ts).
+ */
+export class KvPipelines {
   private readonly pipelines = new Map<string, PipelineConnection>();
-  /** Endpoints that answered the Pipeline service with UNIMPLEMENTED. */
   private readonly unaryOnly = new Set<string>();
 
-  /** `pipelined` false: every call is unary (as clients before the Pipeline service). */
-  constructor(
-    private readonly endpoints: EndpointSet,
-    private readonly pipelined: boolean,
-  ) {}
+  /** `open` makes the pipeline to an endpoint the first time one is needed. */
+  constructor(private readonly open: (endpoint: string) => PipelineConnection) {}
 
-  call<M extends KvMethod>(method: M, request: KvMethods[M][0], timeoutMs?: number): Promise<KvMethods[M][1]> {
-    return this.endpoints.withFailover(timeoutMs, (endpoint, attemptDeadlineMs) => this.attempt(method, request, endpoint, attemptDeadlineMs));
-  }
-
-  close(): void {
-    for (const pipeline of this.pipelines.values()) pipeline.close();
-    this.pipelines.clear();
-  }
-
-  private async attempt<M extends KvMethod>(method: M, request: KvMethods[M][0], endpoint: string, deadlineMs: number): Promise<KvMethods[M][1]> {
-    if (this.pipelined && !this.unaryOnly.has(endpoint)) {
+  /** `method` at `endpoint` on its pipeline, or through `unary` where the endpoint has no Pipeline service. */
+  async call<M extends KvMethod>(
+    endpoint: string,
+    method: M,
+    request: KvMethods[M][0],
+    deadlineMs: number,
+    unary: () => Promise<KvMethods[M][1]>,
+  ): Promise<KvMethods[M][1]> {
+    if (!this.unaryOnly.has(endpoint)) {
       try {
         const result = await this.pipelineTo(endpoint).request({ $case: method, value: request } as PipelineOp, deadlineMs);
         if (result.$case !== method) throw new PipelineCallError(Code.INTERNAL, `asked ${endpoint} for ${method}, answered ${result.$case}`);
@@ -64,17 +64,49 @@ export class KvCalls {
         this.unaryOnly.add(endpoint);
       }
     }
-    const client = this.endpoints.clientFor(KVClient, endpoint);
-    const unary = client[method].bind(client) as Parameters<typeof invokeUnary<KvMethods[M][0], KvMethods[M][1]>>[0];
-    return invokeUnary(unary, request, deadlineMs);
+    return unary();
+  }
+
+  close(): void {
+    for (const pipeline of this.pipelines.values()) pipeline.close();
+    this.pipelines.clear();
   }
 
   private pipelineTo(endpoint: string): PipelineConnection {
     let pipeline = this.pipelines.get(endpoint);
     if (pipeline === undefined) {
-      pipeline = new PipelineConnection(this.endpoints.clientFor(PipelineClient, endpoint), endpoint);
+      pipeline = this.open(endpoint);
       this.pipelines.set(endpoint, pipeline);
     }
     return pipeline;
+  }
+}
+
+export class KvCalls {
+  /** Null: every call is unary (as clients before the Pipeline service). */
+  private readonly pipelines: KvPipelines | null;
+
+  constructor(
+    private readonly endpoints: EndpointSet,
+    pipelined: boolean,
+  ) {
+    this.pipelines = pipelined ? new KvPipelines((endpoint) => new PipelineConnection(endpoints.clientFor(PipelineClient, endpoint), endpoint)) : null;
+  }
+
+  call<M extends KvMethod>(method: M, request: KvMethods[M][0], timeoutMs?: number): Promise<KvMethods[M][1]> {
+    return this.endpoints.withFailover(timeoutMs, (endpoint, attemptDeadlineMs) => {
+      const unary = () => this.unary(method, request, endpoint, attemptDeadlineMs);
+      return this.pipelines === null ? unary() : this.pipelines.call(endpoint, method, request, attemptDeadlineMs, unary);
+    });
+  }
+
+  close(): void {
+    this.pipelines?.close();
+  }
+
+  private unary<M extends KvMethod>(method: M, request: KvMethods[M][0], endpoint: string, deadlineMs: number): Promise<KvMethods[M][1]> {
+    const client = this.endpoints.clientFor(KVClient, endpoint);
+    const unary = client[method].bind(client) as Parameters<typeof invokeUnary<KvMethods[M][0], KvMethods[M][1]>>[0];
+    return invokeUnary(unary, request, deadlineMs);
   }
 }

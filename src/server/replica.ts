@@ -11,8 +11,8 @@ import type { Logger } from 'pino';
 import { FORWARDED_HEADER, type CallContext } from '../api/call.js';
 import type { ClusterApi } from '../api/cluster-service.js';
 import type { CommandBody, ReadResult } from '../api/replica-api.js';
-import type { KvMethod, KvMethods } from '../client/kv-calls.js';
-import { PipelineConnection, type PipelineCallError, type PipelineOp } from '../client/pipeline.js';
+import { KvPipelines, type KvMethod, type KvMethods } from '../client/kv-calls.js';
+import { PipelineConnection } from '../client/pipeline.js';
 import { ClusterClient, type Member as ApiMember } from '../gen/edgernetes/api/v1/cluster.js';
 import { KVClient } from '../gen/edgernetes/api/v1/kv.js';
 import { PipelineClient } from '../gen/edgernetes/api/v1/pipeline.js';
@@ -54,10 +54,8 @@ const PROMOTE_LAG_ENTRIES_MAX = 64;
 export class Replica implements ClusterApi {
   /** Clients of other replicas, per service constructor (generated ones share one `name`) and address. */
   private readonly clients = new Map<Function, Map<string, grpc.Client>>();
-  /** Pipelines to the leaders writes were forwarded to, by address. */
-  private readonly pipelines = new Map<string, PipelineConnection>();
-  /** Leaders that answered the Pipeline service with UNIMPLEMENTED. */
-  private readonly unaryOnlyLeaders = new Set<string>();
+  /** Pipelines to the leaders KV requests were forwarded to (unary to a leader without the service). */
+  private readonly leaderPipelines = new KvPipelines((address) => this.openLeaderPipeline(address));
   private membersCache: Member[] = [];
   /** Set once the services are registered (start). */
   private services: ServiceHandles | null = null;
@@ -257,12 +255,37 @@ export class Replica implements ClusterApi {
     request: Req,
     context: CallContext,
   ): Promise<Res> {
+    const address = await this.forwardingTarget(context);
+    return this.unaryTo(address, Ctor, method, request, context);
+  }
+
+  async forwardKv<M extends KvMethod>(method: M, request: KvMethods[M][0], context: CallContext): Promise<KvMethods[M][1]> {
+    const address = await this.forwardingTarget(context);
+    const unary = () => this.unaryTo<KVClient, KvMethods[M][0], KvMethods[M][1]>(address, KVClient, (c) => c[method], request, context);
+    return this.leaderPipelines.call(address, method, request, context.callerDeadlineMs, unary);
+  }
+
+  /**
+   * The leader's address for a call to forward (one hop at most), waiting for
+   * a leader until the call's deadline. Checks the removal gate while it
+   * waits; once sent, the leader's answer is the answer.
+   */
+  private async forwardingTarget(context: CallContext): Promise<string> {
     this.gate.check();
     if (context.forwardedBy !== null) {
       throw new ApiError(grpc.status.UNAVAILABLE, `${this.id} is not the leader (request forwarded by ${context.forwardedBy}); retry`);
     }
-    // Checks the removal gate while it waits; once sent, the leader's answer is the answer.
-    const address = await this.leaderAddress(context.deadlineMs);
+    return this.leaderAddress(context.deadlineMs);
+  }
+
+  /** One unary call to the replica at `address`, marked as forwarded by this replica, with the caller's deadline. */
+  private unaryTo<C extends grpc.Client, Req, Res>(
+    address: string,
+    Ctor: new (address: string, credentials: grpc.ChannelCredentials, options?: object) => C,
+    method: (client: C) => Function,
+    request: Req,
+    context: CallContext,
+  ): Promise<Res> {
     const client = this.clientFor(Ctor, address);
     const metadata = new grpc.Metadata();
     metadata.set(FORWARDED_HEADER, this.id);
@@ -273,36 +296,11 @@ export class Replica implements ClusterApi {
     });
   }
 
-  async forwardKv<M extends KvMethod>(method: M, request: KvMethods[M][0], context: CallContext): Promise<KvMethods[M][1]> {
-    this.gate.check();
-    if (context.forwardedBy !== null) {
-      throw new ApiError(grpc.status.UNAVAILABLE, `${this.id} is not the leader (request forwarded by ${context.forwardedBy}); retry`);
-    }
-    // Checks the removal gate while it waits; once sent, the leader's answer is the answer.
-    const address = await this.leaderAddress(context.deadlineMs);
-    if (!this.unaryOnlyLeaders.has(address)) {
-      try {
-        const result = await this.pipelineTo(address).request({ $case: method, value: request } as PipelineOp, context.callerDeadlineMs);
-        if (result.$case !== method) throw new ApiError(grpc.status.INTERNAL, `asked ${address} for ${method}, answered ${result.$case}`);
-        return result.value as KvMethods[M][1];
-      } catch (err) {
-        if ((err as PipelineCallError).code !== grpc.status.UNIMPLEMENTED) throw err;
-        this.unaryOnlyLeaders.add(address); // a leader of an older version: unary from now on
-      }
-    }
-    return this.forwardToLeader(KVClient, (c) => c[method], request, context);
-  }
-
   /** The pipeline to the replica at `address`, opened with this replica's id as the forwarder. */
-  private pipelineTo(address: string): PipelineConnection {
-    let pipeline = this.pipelines.get(address);
-    if (pipeline === undefined) {
-      const metadata = new grpc.Metadata();
-      metadata.set(FORWARDED_HEADER, this.id);
-      pipeline = new PipelineConnection(this.clientFor(PipelineClient, address), address, undefined, metadata);
-      this.pipelines.set(address, pipeline);
-    }
-    return pipeline;
+  private openLeaderPipeline(address: string): PipelineConnection {
+    const metadata = new grpc.Metadata();
+    metadata.set(FORWARDED_HEADER, this.id);
+    return new PipelineConnection(this.clientFor(PipelineClient, address), address, undefined, metadata);
   }
 
   private async leaderAddress(deadlineMs: number): Promise<string> {
@@ -544,7 +542,7 @@ export class Replica implements ClusterApi {
       // Before waiting on the server: this also ends the peers' streams into it, which would hold it open.
       await this.transport.stop({ drainTimeoutMs: 500 });
       await withinGrace(shutdown, shutdownGraceMs, () => this.server.forceShutdown());
-      for (const pipeline of this.pipelines.values()) pipeline.close();
+      this.leaderPipelines.close();
       for (const byAddress of this.clients.values()) for (const client of byAddress.values()) client.close();
       await this.wal.close();
       await this.stateMachine.close();

@@ -81,7 +81,7 @@ export class PeerSender {
     this.config = config;
     this.counters = deps.counters;
     this.hooks = deps.hooks;
-    this.client = new grpc.Client(address, grpc.credentials.createInsecure(), channelOptions(config));
+    this.client = this.newChannel();
     this.queue = new OutboundQueue(config.queueCountMax, config.queueBytesMax);
     this.backoff = new Backoff({
       initialMs: config.reconnectBackoffInitialMs,
@@ -94,6 +94,10 @@ export class PeerSender {
       messagesMax: config.batchMessagesMax,
       entriesMax: config.batchEntriesMax,
     };
+  }
+
+  private newChannel(): grpc.Client {
+    return new grpc.Client(this.address, grpc.credentials.createInsecure(), channelOptions(this.config));
   }
 
   get connected(): boolean {
@@ -124,7 +128,7 @@ export class PeerSender {
     this.counters.reconnectsOnPeerReturn++;
     this.backoff.reset();
     this.client.close();
-    this.client = new grpc.Client(this.address, grpc.credentials.createInsecure(), channelOptions(this.config));
+    this.client = this.newChannel();
     this.wake.notify();
   }
 

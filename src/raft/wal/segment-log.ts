@@ -24,7 +24,6 @@ const SEGMENT_BYTES_LIMIT = 2 ** 32; // record offsets are u32
 export class SegmentLog {
   private encodeBuffer = Buffer.alloc(ENCODE_BUFFER_BYTES_MIN);
   private readonly syncPlacement: SyncPlacement;
-  private lastRunsInline: boolean;
   /** The index the written log expects next; names the next segment when its first write has no entries. */
   private nextIndexHint: number;
 
@@ -49,13 +48,12 @@ export class SegmentLog {
   ) {
     assert(segments[segments.length - 1] === active.info, 'the active segment must be the newest');
     this.syncPlacement = new SyncPlacement(options.inlineSyncMsMax);
-    this.lastRunsInline = this.syncPlacement.runsInline;
     this.nextIndexHint = lastIndex + 1;
   }
 
-  /** Where syncs run now and the recent average sync duration (ms). */
-  get syncState(): { inline: boolean; recentSyncMs: number } {
-    return { inline: this.syncPlacement.runsInline, recentSyncMs: this.syncPlacement.recentSyncMs };
+  /** Where syncs run (see sync-placement.ts). */
+  get syncPlacementState(): Readonly<SyncPlacement> {
+    return this.syncPlacement;
   }
 
   get segmentCount(): number {
@@ -85,10 +83,6 @@ export class SegmentLog {
     for (const write of batch) for (const plan of write.plans) at = encodeRecord(buf, at, plan, batchStart);
     assert(at === bytes, `encoded ${at} bytes, planned ${bytes}`);
     await this.active.append(buf, bytes, this.options.sync ? this.syncPlacement : null);
-    if (this.options.sync && this.syncPlacement.runsInline !== this.lastRunsInline) {
-      this.lastRunsInline = this.syncPlacement.runsInline;
-      this.counters.syncPlacementChanges++;
-    }
     if (prefix !== null || batch.some((write) => write.hardState !== null)) this.activeHoldsHardState = true;
     this.recordWritten(batch, bytes);
   }

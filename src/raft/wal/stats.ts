@@ -18,8 +18,6 @@ export interface WalStatsCounters {
   rotations: number;
   segmentsDeleted: number;
   snapshotFilesDeleted: number;
-  /** Times the group commit's fdatasync moved between the calling thread and the thread pool (sync-placement.ts). */
-  syncPlacementChanges: number;
 }
 
 export interface WalStats extends Readonly<WalStatsCounters> {
@@ -35,6 +33,8 @@ export interface WalStats extends Readonly<WalStatsCounters> {
   /** Whether the next fdatasync runs on the calling thread, and the recent average sync duration (ms). */
   readonly syncInline: boolean;
   readonly recentSyncMs: number;
+  /** Times the group commit's fdatasync moved between the calling thread and the thread pool. */
+  readonly syncPlacementChanges: number;
 }
 
 export function newStats(): WalStatsCounters {
@@ -49,6 +49,5 @@ export function newStats(): WalStatsCounters {
     rotations: 0,
     segmentsDeleted: 0,
     snapshotFilesDeleted: 0,
-    syncPlacementChanges: 0,
   };
 }

@@ -17,6 +17,7 @@ const EWMA_WEIGHT = 0.2;
 export class SyncPlacement {
   private averageMs = 0;
   private inline: boolean;
+  private changes = 0;
 
   /** `inlineSyncMsMax` 0: always the pool. */
   constructor(private readonly inlineSyncMsMax: number) {
@@ -29,6 +30,11 @@ export class SyncPlacement {
     return this.inline;
   }
 
+  /** Times the placement moved between the calling thread and the pool. */
+  get placementChanges(): number {
+    return this.changes;
+  }
+
   /** Average of recent sync durations (ms), as measured by the callers. */
   get recentSyncMs(): number {
     return this.averageMs;
@@ -38,7 +44,8 @@ export class SyncPlacement {
   record(durationMs: number): void {
     this.averageMs = this.averageMs === 0 ? durationMs : this.averageMs + EWMA_WEIGHT * (durationMs - this.averageMs);
     if (this.inlineSyncMsMax === 0) return;
-    if (this.inline && this.averageMs > this.inlineSyncMsMax) this.inline = false;
-    else if (!this.inline && this.averageMs < this.inlineSyncMsMax / 2) this.inline = true;
+    const inline = this.inline ? this.averageMs <= this.inlineSyncMsMax : this.averageMs < this.inlineSyncMsMax / 2;
+    if (inline !== this.inline) this.changes++;
+    this.inline = inline;
   }
 }

@@ -158,8 +158,9 @@ export class Wal {
       queuedBytes: this.queue.queuedBytes,
       waitingAppends: this.queue.waitingCount,
       segments: this.segmentLog.segmentCount,
-      syncInline: this.segmentLog.syncState.inline,
-      recentSyncMs: this.segmentLog.syncState.recentSyncMs,
+      syncInline: this.segmentLog.syncPlacementState.runsInline,
+      recentSyncMs: this.segmentLog.syncPlacementState.recentSyncMs,
+      syncPlacementChanges: this.segmentLog.syncPlacementState.placementChanges,
     };
   }
 
