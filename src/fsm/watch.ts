@@ -44,8 +44,13 @@ export interface WatchBatch {
 
 /** What a watcher needs from the state machine. */
 export interface WatchSource {
-  /** Revision of the last batch offered to live watchers. */
+  /** Revision of the last batch offered to live watchers (and readable by readHistory). */
   committedRevision(): number;
+  /**
+   * Revision of the last batch applied: a watch "from now" starts after it.
+   * Ahead of committedRevision() while that batch is being stored.
+   */
+  appliedRevision(): number;
   /** Reads change-log revisions from `from` (bounded), with the oldest revision still held. */
   readHistory(
     from: number,
@@ -84,7 +89,7 @@ export class Watcher implements AsyncIterableIterator<WatchBatch> {
     private readonly limits: WatchLimits,
   ) {
     const committed = source.committedRevision();
-    this.nextRevision = fromRevision === 0 ? committed + 1 : fromRevision;
+    this.nextRevision = fromRevision === 0 ? source.appliedRevision() + 1 : fromRevision;
     this.live = this.nextRevision > committed;
   }
 

@@ -424,9 +424,14 @@ export class RaftDriver<R> {
     if (this.applyQueuedEntries > this.options.applyQueueEntriesMax) await this.applyTail;
   }
 
+  /**
+   * Answers an applied batch's proposals as soon as its results are final:
+   * the entries are already durable in the log (a crash replays them), and the
+   * state machine holds reads back until its store has them. The next batch
+   * waits for this one's store.
+   */
   private async applyCommitted(entries: readonly Entry[]): Promise<void> {
-    const results = await this.options.stateMachine.apply(entries);
-    this.applyQueuedEntries -= entries.length;
+    const { results, stored } = await this.options.stateMachine.applyBatch(entries);
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       const proposedTerm = this.proposalTerms.get(entry.index);
@@ -436,6 +441,8 @@ export class RaftDriver<R> {
       else this.proposals.reject(entry.index, new ProposalLostError(`write at index ${entry.index} was replaced by a newer leader's entry; retry`));
     }
     this.reads.applied(this.options.stateMachine.appliedIndex);
+    await stored;
+    this.applyQueuedEntries -= entries.length;
     if (entries.some((e) => e.type === EntryType.ConfChange)) for (const listener of this.confChangeListeners) listener();
     this.maybeCompact();
   }

@@ -22,8 +22,15 @@ export interface PeerNetwork {
 
 /** The part of the state machine the driver uses. */
 export interface ApplyTarget<R> {
+  /** Index of the last entry applied (its result known, though perhaps not yet stored). */
   readonly appliedIndex: LogIndex;
-  apply(entries: readonly Entry[]): Promise<readonly R[]>;
+  /**
+   * Applies committed entries: resolves with one result per entry once they
+   * are final, and `stored`, which settles once the state machine's own reads
+   * see them (rejecting on a storage failure). The next call may be made only
+   * after `stored` settles.
+   */
+  applyBatch(entries: readonly Entry[]): Promise<{ readonly results: readonly R[]; readonly stored: Promise<void> }>;
 }
 
 export interface DriverLogger {
