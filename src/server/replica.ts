@@ -37,6 +37,12 @@ import { applyTransportFaults, parseTransportFaults, TRANSPORT_FAULTS_ENV } from
 
 /** Entries per AppendEntries message; above the largest command (1 MiB value + envelope), under the transport's 16 MiB. */
 const RAFT_MSG_ENTRIES_BYTES_MAX = 4 * 1024 * 1024;
+/**
+ * A leader's commit notices wait up to this long for the next append or
+ * heartbeat to carry them (src/raft/node/commit-notices.ts): an idle follower
+ * applies at most this late; under load no notice is sent on its own.
+ */
+const COMMIT_NOTICE_HOLD_MS = 5;
 /** Waiting for a leader before forwarding: poll interval. */
 const LEADER_POLL_MS = 20;
 /** A graceful stop waits this long for client calls (none lives longer: the API caps deadlines at it). */
@@ -189,6 +195,7 @@ export class Replica implements ClusterApi {
         proposalsMax: 65_536,
         readsMax: 65_536,
         applyQueueEntriesMax: 16_384,
+        commitNoticeHoldMs: COMMIT_NOTICE_HOLD_MS,
         bootNonce: randomBytes(6).toString('hex'),
         membership: { incarnationIndex: logIndex(incarnationIndex), initialConfIndex: initialConfIndex(initial) },
       });

@@ -20,6 +20,7 @@ import type { RaftCore, RaftStatus } from '../core/api.js';
 import { NotLeaderError } from '../core/errors.js';
 import { EntryType, MessageType, type ConfChange, type Entry, type HardState, type LogIndex, type Message, type NodeId, type Ready, type Snapshot, type SnapshotMetadata, type Term } from '../core/types.js';
 import { ProposalLostError, RequestTimeoutError, StoppedError } from './errors.js';
+import { CommitNoticeHold } from './commit-notices.js';
 import { MembershipTracker, type MembershipStatement } from './membership-tracker.js';
 import type { ApplyTarget, DriverLogger, DurableLog, LeaderInfo, PeerNetwork } from './ports.js';
 import { ReadBarrier } from './read-barrier.js';
@@ -58,6 +59,8 @@ export interface DriverOptions<R> {
   readonly readsMax: number;
   /** The loop stops taking batches while more entries than this wait to be applied. */
   readonly applyQueueEntriesMax: number;
+  /** A leader's commit notices wait this long for a message that makes them redundant (commit-notices.ts); 0: none. */
+  readonly commitNoticeHoldMs: number;
   /** Unique per process start: makes read contexts unique across restarts. */
   readonly bootNonce: string;
   /** Where this replica's membership is known from, for noticing its own removal (see removal.ts). */
@@ -93,6 +96,7 @@ export class RaftDriver<R> {
   private unwrittenHardState: HardState | null = null;
   /** Notices this replica's own removal from the cluster (see removal.ts). */
   private readonly removalWatch: RemovalWatch;
+  private readonly commitNotices: CommitNoticeHold;
 
   constructor(private readonly options: DriverOptions<R>) {
     this.core = options.core;
@@ -106,6 +110,7 @@ export class RaftDriver<R> {
       appliedIndex: status.appliedIndex,
     });
     this.removalWatch = new RemovalWatch(options.id, tracker, options.logger);
+    this.commitNotices = new CommitNoticeHold(options.commitNoticeHoldMs, (messages) => this.sendMessages(messages));
   }
 
   start(): void {
@@ -233,6 +238,7 @@ export class RaftDriver<R> {
     if (this.tickTimer !== null) clearInterval(this.tickTimer);
     this.tickTimer = null;
     await this.waitLoopIdle();
+    this.commitNotices.clear();
     await this.applyTail;
     const reason = this.removalWatch.removal?.message ?? 'replica is stopping';
     this.proposals.rejectAll(reason);
@@ -335,7 +341,8 @@ export class RaftDriver<R> {
   /** One batch, in the order types.ts documents for Ready. */
   private async handleReady(ready: Ready): Promise<void> {
     if (ready.softState !== null) this.noteSoftState(ready.softState.leader, ready.hardState?.term ?? this.core.status().hardState.term);
-    this.sendMessages(ready.messagesBeforePersist);
+    // A Ready that commits entries carries the leader's commit notices: they may be held (commit-notices.ts).
+    this.sendMessages(this.commitNotices.route(ready.messagesBeforePersist, ready.committedEntries.length > 0));
     if (ready.snapshot !== null) await this.persistReceivedSnapshot(ready.snapshot);
     if (ready.hardState !== null) this.unwrittenHardState = ready.hardState;
     if (ready.entries.length > 0 || ready.mustSync) {
@@ -346,7 +353,7 @@ export class RaftDriver<R> {
     // Otherwise only the commit index moved. It need not be durable (a restarted replica learns it
     // again from the leader, and the state machine keeps its own applied index), so it rides along
     // with the next append instead of costing an fsync of its own.
-    this.sendMessages(ready.messagesAfterPersist);
+    this.sendMessages(this.commitNotices.route(ready.messagesAfterPersist, false));
     if (ready.committedEntries.length > 0) await this.enqueueApply(ready.committedEntries);
     const appliedIndex = this.options.stateMachine.appliedIndex;
     for (const rs of ready.readStates) this.reads.answered(rs.context, rs.index, appliedIndex);
@@ -354,6 +361,7 @@ export class RaftDriver<R> {
 
   private noteSoftState(leader: NodeId | null, term: Term): void {
     const changed = leader !== this.leader.leader;
+    if (leader !== this.options.id) this.commitNotices.clear();
     this.leader = { leader, term };
     if (!changed) return;
     this.options.logger.info({ leader, term }, leader === null ? 'leader lost' : `leader is ${leader}`);
@@ -497,6 +505,7 @@ export class RaftDriver<R> {
     this.failure = err;
     this.state = 'failed';
     if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    this.commitNotices.clear();
     this.options.logger.error({ err: err.message, stack: err.stack }, 'replica driver failed; stopping');
     this.proposals.rejectAll(`replica failed: ${err.message}`);
     this.reads.rejectAll(`replica failed: ${err.message}`);
