@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- read [--vs etcd] [--seconds S] [--warmup-seconds W] [--rounds R]
+ * `npm run bench -- read [--vs etcd] [--seconds S] [--warmup-seconds W] [--prime-seconds P] [--rounds R]
  *  [--concurrency 1,16,64,256] [--base-dir DIR] [--results-dir DIR]`
  *
  * Reads (issue 4), the same way as the write bench: the same clusters and
@@ -13,14 +13,16 @@
  * `edgernetes_unary` as `edgernetes` but every call unary (as etcd's clients);
  * `edgernetes_all_endpoints` spread evenly over the three replicas (followers
  * serve two thirds: linearizable ones after asking the leader for the read
- * index, stale ones locally). As in the write bench, `server_cpu_per_op_ms`
+ * index, stale ones locally). Before each mode's first run every system is
+ * primed with P seconds of its reads at 64 in flight, not measured, as the write
+ * bench does. As in the write bench, `server_cpu_per_op_ms`
  * is the CPU time of all three server processes per read.
  * Prints a table, stores bench/results/read.{json,svg}, and ends with one JSON
  * line: {"bench":"read","results":[{"mode":…,"concurrency":…,"edgernetes":{"reads_per_s":…,
  * "p50_ms":…,"p99_ms":…},"etcd":{…},"ratio_reads_per_s":…,"ratio_p99_ms":…},…],"settings":{…}}.
  */
 import type { LoadBenchOptions } from './lib/edgernetes-args.js';
-import { medianLoadFigures, seriesOf, VALUE_BYTES, type Clusters } from './lib/edgernetes-compare.js';
+import { medianLoadFigures, primeSystems, seriesOf, VALUE_BYTES, type Clusters } from './lib/edgernetes-compare.js';
 import { PreloadError } from './lib/edgernetes-errors.js';
 import { edgernetesGetOp, edgernetesPutOp } from './lib/edgernetes-ops.js';
 import { benchValue, etcdPutOp, etcdRangeOp, KEY_BYTES, KEY_SPACE } from './lib/etcd-ops.js';
@@ -65,6 +67,7 @@ async function measure(clusters: Clusters, o: LoadBenchOptions): Promise<Record<
         edgernetes: (ours) => edgernetesGetOp(ours, { stale }),
         etcd: (etcdClient) => etcdRangeOp(etcdClient, { serializable: stale }),
       });
+      await primeSystems(systems, o.primeSeconds);
       for (const concurrency of o.concurrencies) {
         const figures = await medianLoadFigures(systems, loadShape(o, concurrency), o.rounds, 'reads');
         entries.push(comparisonEntry({ mode, concurrency }, figures));

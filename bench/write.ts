@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- write [--vs etcd] [--seconds S] [--warmup-seconds W] [--rounds R]
+ * `npm run bench -- write [--vs etcd] [--seconds S] [--warmup-seconds W] [--prime-seconds P] [--rounds R]
  *  [--concurrency 1,16,64,256] [--base-dir DIR] [--results-dir DIR]`
  *
  * Replicated writes (issues 3 and 4): a 3-replica Edgernetes cluster and, with
@@ -14,6 +14,8 @@
  * - `edgernetes_all_endpoints`: writes spread evenly over all three replicas
  *   (clients holding all endpoints, each preferring another replica), so two
  *   thirds are forwarded by followers to the leader.
+ * First every system is primed: P seconds (default 5) of writes at 64 in flight,
+ * not measured, so both are measured as long-running servers (primeSystems).
  * Each concurrency runs R alternating rounds (A B C, C B A, …); the figures
  * are the medians over rounds, and `ratio_<figure>` = edgernetes / etcd.
  * Besides throughput and latency, `server_cpu_per_op_ms`: the CPU time of all
@@ -23,7 +25,7 @@
  * JSON line: {"bench":"write","results":[{"concurrency":…,"edgernetes":{…},"etcd":{…},
  * …,"ratio_writes_per_s":…,"ratio_p99_ms":…},…],"settings":{…}}.
  */
-import { concurrencyChart, medianLoadFigures, VALUE_BYTES, type Clusters } from './lib/edgernetes-compare.js';
+import { concurrencyChart, medianLoadFigures, primeSystems, VALUE_BYTES, type Clusters } from './lib/edgernetes-compare.js';
 import type { LoadBenchOptions } from './lib/edgernetes-args.js';
 import { edgernetesPutOp } from './lib/edgernetes-ops.js';
 import { benchValue, etcdPutOp, KEY_BYTES } from './lib/etcd-ops.js';
@@ -37,6 +39,7 @@ async function measure(clusters: Clusters, o: LoadBenchOptions): Promise<Record<
       edgernetes: (ours) => edgernetesPutOp(ours, value),
       etcd: (etcdClient) => etcdPutOp(etcdClient, value),
     });
+    await primeSystems(systems, o.primeSeconds);
     const entries: Record<string, unknown>[] = [];
     for (const concurrency of o.concurrencies) {
       entries.push(comparisonEntry({ concurrency }, await medianLoadFigures(systems, loadShape(o, concurrency), o.rounds, 'writes')));

@@ -22,6 +22,8 @@ export interface CommonOptions {
 export interface LoadBenchOptions extends CommonOptions {
   readonly seconds: number;
   readonly warmupSeconds: number;
+  /** Unmeasured load each system gets before the first measured run (see primeSystems). */
+  readonly primeSeconds: number;
   readonly rounds: number;
   readonly concurrencies: readonly number[];
 }
@@ -63,6 +65,7 @@ export const LOAD_ARG_OPTIONS = {
   ...COMMON_ARG_OPTIONS,
   seconds: { type: 'string', default: '3' },
   'warmup-seconds': { type: 'string', default: '1' },
+  'prime-seconds': { type: 'string', default: '5' },
   rounds: { type: 'string', default: '3' },
   concurrency: { type: 'string', default: '1,16,64,256' },
 } as const;
@@ -80,6 +83,7 @@ export function loadBenchOptions(values: {
   'results-dir'?: string;
   seconds: string;
   'warmup-seconds': string;
+  'prime-seconds': string;
   rounds: string;
   concurrency: string;
 }): LoadBenchOptions {
@@ -89,6 +93,7 @@ export function loadBenchOptions(values: {
     ...commonOptions(values),
     seconds: positive('seconds', values.seconds),
     warmupSeconds: nonNegative('warmup-seconds', values['warmup-seconds']),
+    primeSeconds: nonNegative('prime-seconds', values['prime-seconds']),
     rounds,
     concurrencies: positiveIntegers('concurrency', values.concurrency),
   };

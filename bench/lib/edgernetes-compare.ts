@@ -11,6 +11,7 @@ import { runAlternating } from './alternate.js';
 import { EdgernetesCluster } from './edgernetes-cluster.js';
 import { totalCpuMs } from './edgernetes-cpu.js';
 import { EtcdCluster } from './etcd-cluster.js';
+import { PrimeError } from './errors.js';
 import { KEY_BYTES } from './etcd-ops.js';
 import { runLoad, type LoadResult, type Op } from './loadgen.js';
 import { loadFigures } from './report.js';
@@ -157,6 +158,28 @@ async function measuredRun(system: LoadSystem, shape: LoadShape, noun: string): 
   const result = await runLoad(counted, shape);
   const cpuMs = totalCpuMs(pids) - cpuBeforeMs;
   return { result, figures: { ...loadFigures(result, noun), server_cpu_per_op_ms: settled > 0 ? cpuMs / settled : 0 } };
+}
+
+/** Ops in flight while priming (see primeSystems). */
+export const PRIME_CONCURRENCY = 64;
+
+/**
+ * Primes every system before anything is measured: `seconds` of its load at
+ * PRIME_CONCURRENCY in flight, not measured. A server that has run a while is
+ * what users meet: the V8 JIT compiles our hot paths (and the load generator's
+ * client code) only after thousands of calls, and a cold Node process runs them
+ * at half speed or less; etcd, compiled ahead of time, is unaffected. Both
+ * sides get the same priming. Errors fail the bench (they would skew it).
+ */
+export async function primeSystems(systems: Readonly<Record<string, LoadSystem>>, seconds: number): Promise<void> {
+  if (seconds === 0) return;
+  for (const [name, system] of Object.entries(systems)) {
+    const op = await system.prepare();
+    const result = await runLoad(op, { concurrency: PRIME_CONCURRENCY, durationMs: seconds * 1_000 });
+    if (result.errors > 0) {
+      throw new PrimeError(`priming ${name}: ${result.errors} of ${result.errors + result.ops} ops failed, e.g. ${result.errorSamples[0]}`);
+    }
+  }
 }
 
 /**

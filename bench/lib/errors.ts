@@ -46,3 +46,6 @@ export class WaitTimeoutError extends BenchError {
     super(`timed out after ${timeoutMs} ms waiting for ${what}`, options);
   }
 }
+
+/** Priming a system before a load bench failed: some of its ops failed. */
+export class PrimeError extends BenchError {}

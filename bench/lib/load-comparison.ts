@@ -12,6 +12,7 @@ import { loadBenchOptions, LOAD_ARG_OPTIONS, type LoadBenchOptions } from './edg
 import {
   clusterSettings,
   machineSettings,
+  PRIME_CONCURRENCY,
   runningPids,
   startClusters,
   stopClusters,
@@ -100,6 +101,8 @@ export function loadSettings(
     ...extra,
     run_s: o.seconds,
     warmup_s: o.warmupSeconds,
+    prime_s: o.primeSeconds,
+    prime_concurrency: PRIME_CONCURRENCY,
     rounds: o.rounds,
     machine: machineSettings(loadAverageAtStart),
   };

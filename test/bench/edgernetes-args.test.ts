@@ -10,6 +10,7 @@ const DEFAULTS = {
   'base-dir': '/tmp',
   seconds: '3',
   'warmup-seconds': '1',
+  'prime-seconds': '5',
   rounds: '3',
   concurrency: '1,16,64,256',
 };
@@ -22,6 +23,7 @@ describe('load bench options', () => {
       resultsDir: undefined,
       seconds: 3,
       warmupSeconds: 1,
+      primeSeconds: 5,
       rounds: 3,
       concurrencies: [1, 16, 64, 256],
     });
@@ -36,6 +38,7 @@ describe('load bench options', () => {
     expect(() => loadBenchOptions({ ...DEFAULTS, vs: 'zookeeper' })).toThrow(/--vs: zookeeper/);
     expect(() => loadBenchOptions({ ...DEFAULTS, seconds: '0' })).toThrow(/--seconds/);
     expect(() => loadBenchOptions({ ...DEFAULTS, 'warmup-seconds': '-1' })).toThrow(/--warmup-seconds/);
+    expect(() => loadBenchOptions({ ...DEFAULTS, 'prime-seconds': 'soon' })).toThrow(/--prime-seconds: soon/);
     expect(() => loadBenchOptions({ ...DEFAULTS, rounds: '1.5' })).toThrow(/--rounds: 1.5 is not an integer/);
     expect(() => loadBenchOptions({ ...DEFAULTS, rounds: '1001' })).toThrow(/--rounds/);
     expect(() => loadBenchOptions({ ...DEFAULTS, concurrency: '1,x' })).toThrow(/--concurrency: x/);

@@ -49,7 +49,7 @@ function expectLoadFigures(f: LoadFigures | undefined): void {
 
 describe('Edgernetes benches (real 3-replica clusters on 127.0.0.1)', () => {
   it('write: a table, then the JSON line of issue 4 for each concurrency', async () => {
-    const args = ['--seconds', '0.3', '--warmup-seconds', '0.1', '--concurrency', '1,4', '--rounds', '1'];
+    const args = ['--seconds', '0.3', '--warmup-seconds', '0.1', '--prime-seconds', '0.2', '--concurrency', '1,4', '--rounds', '1'];
     const { lines, dir } = await runCaptured(runWrite, args);
 
     const last = JSON.parse(lines.at(-1)!) as {
@@ -74,6 +74,8 @@ describe('Edgernetes benches (real 3-replica clusters on 127.0.0.1)', () => {
       key_bytes: 16,
       value_bytes: 256,
       rounds: 1,
+      prime_s: 0.2,
+      prime_concurrency: 64,
     });
     expect(lines.some((l) => l.includes('writes_per_s') && l.includes('┌'))).toBe(true);
     expectStoredAlike(dir, 'write', last);
