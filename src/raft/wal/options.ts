@@ -28,10 +28,12 @@ export interface WalOptions {
    * Run a group commit's fdatasync on the calling thread while the recent ones
    * took less than this (ms) on average, else in the thread pool (see
    * sync-placement.ts). 0 (default): always the thread pool. Measured in a
-   * 3-replica cluster on one disk, inline (1 ms) was no faster at 1 write in
-   * flight and 4 % slower at 16: the syncs slow down under the other replicas'
-   * I/O and block the event loop meanwhile. A lone writer on an idle disk
-   * gains (`npm run bench -- wal --inline-sync-ms 1`).
+   * 3-replica cluster on one disk: inline on every replica was no faster at 1
+   * write in flight and 4 % slower at 16 (a leader's sync overlaps its
+   * followers' round trip, and blocking its event loop delays their answers);
+   * inline on followers only, 1-3 % faster at 1, 16 and 64 in flight, so the
+   * server sets a bound and allows it while not leader (Wal.allowInlineSync).
+   * A lone writer on an idle disk gains more (`npm run bench -- wal --inline-sync-ms 1`).
    */
   readonly inlineSyncMsMax?: number;
   /** Bytes of appends queued behind the write in flight; beyond it callers wait. Default 64 MiB. */

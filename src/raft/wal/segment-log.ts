@@ -56,6 +56,11 @@ export class SegmentLog {
     return this.syncPlacement;
   }
 
+  /** See SyncPlacement.allowInline. */
+  allowInlineSync(allowed: boolean): void {
+    this.syncPlacement.allowInline(allowed);
+  }
+
   get segmentCount(): number {
     return this.segments.length;
   }

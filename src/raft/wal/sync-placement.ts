@@ -18,6 +18,8 @@ export class SyncPlacement {
   private averageMs = 0;
   private inline: boolean;
   private changes = 0;
+  /** The owner may keep syncs in the pool whatever they measure (see allowInline). */
+  private inlineAllowed = true;
 
   /** `inlineSyncMsMax` 0: always the pool. */
   constructor(private readonly inlineSyncMsMax: number) {
@@ -27,7 +29,16 @@ export class SyncPlacement {
 
   /** Whether the next sync runs on the calling thread. */
   get runsInline(): boolean {
-    return this.inline;
+    return this.inline && this.inlineAllowed;
+  }
+
+  /**
+   * Lets syncs run inline (when fast enough) or keeps them in the pool. A Raft
+   * leader keeps them in the pool: its own sync overlaps the followers' round
+   * trip, and blocking its event loop would delay their answers and clients.
+   */
+  allowInline(allowed: boolean): void {
+    this.inlineAllowed = allowed;
   }
 
   /** Times the placement moved between the calling thread and the pool. */

@@ -165,6 +165,15 @@ export class Wal {
   }
 
   /**
+   * Lets group-commit syncs run on the calling thread while they measure fast
+   * (options.inlineSyncMsMax), or keeps them in the thread pool (see
+   * sync-placement.ts). The server allows it while its replica is not leader.
+   */
+  allowInlineSync(allowed: boolean): void {
+    this.segmentLog.allowInlineSync(allowed);
+  }
+
+  /**
    * Appends `entries` (entry i replaces any stored entry at i and after) and
    * `hardState`; resolves once both are durable. Calls are ordered as made.
    * Either may be empty/null; an append of neither resolves once everything

@@ -1,6 +1,7 @@
 // Goal: the WAL runs fdatasync on the calling thread only while recent syncs
 // are fast, moves it to the thread pool once they are slow, and comes back
-// only when they are clearly fast again (hysteresis); 0 means always the pool.
+// only when they are clearly fast again (hysteresis); 0 means always the pool,
+// and so does an owner that disallows inline syncs (a Raft leader).
 // The option is validated, and a real WAL reports where its syncs run.
 // Method: SyncPlacement fed with chosen durations; a WAL in a temp dir.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,6 +34,18 @@ describe('SyncPlacement', () => {
     expect(p.runsInline).toBe(true);
   });
 
+  it('stays in the pool while its owner disallows inline syncs, measuring all along', () => {
+    const p = new SyncPlacement(1);
+    p.allowInline(false);
+    expect(p.runsInline).toBe(false);
+    for (let i = 0; i < 5; i++) p.record(0.2);
+    expect(p.runsInline).toBe(false);
+    p.allowInline(true);
+    expect(p.runsInline).toBe(true);
+    p.record(20); // slow: back to the pool on its own, whatever the owner allows
+    expect(p.runsInline).toBe(false);
+  });
+
   it('stays in the pool when the bound is 0', () => {
     const p = new SyncPlacement(0);
     expect(p.runsInline).toBe(false);
@@ -60,6 +73,22 @@ describe('WAL inlineSyncMsMax', () => {
     expect(stats.fsyncs).toBe(5);
     expect(stats.recentSyncMs).toBeGreaterThan(0);
     expect(stats.syncPlacementChanges).toBe(0);
+    await wal.close();
+  });
+
+  it('runs syncs inline while allowed and fast, in the pool once disallowed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wal-sync-'));
+    dirs.push(dir);
+    const { wal } = await Wal.open(dir, { inlineSyncMsMax: 1000 });
+    const entry = (i: number) => ({ index: logIndex(i), term: term(1), type: EntryType.Normal, data: new Uint8Array(16) });
+    await wal.append([entry(1)], null);
+    expect(wal.stats().syncInline).toBe(true);
+    wal.allowInlineSync(false);
+    await wal.append([entry(2)], null);
+    expect(wal.stats().syncInline).toBe(false);
+    wal.allowInlineSync(true);
+    expect(wal.stats().syncInline).toBe(true);
+    expect(wal.stats().fsyncs).toBe(2);
     await wal.close();
   });
 });
