@@ -10,6 +10,7 @@ import { ConfChangeDecodeError, decodeConfChange } from '../raft/core/confchange
 import { assert } from '../raft/core/errors.js';
 import { EntryType, type Entry } from '../raft/core/types.js';
 import { BatchWrites, CommandTxn } from './batch.js';
+import type { ChangeLogSizes } from './changelog-sizes.js';
 import { appendChangeRecord } from './changelog.js';
 import { decodeCommand } from './codec.js';
 import { rejection, type Rejection } from './errors.js';
@@ -29,6 +30,8 @@ export interface ApplyContext {
   readonly sessions: SessionTable;
   /** Events of this batch, for live watchers once the batch is durable. */
   readonly events: WatchEvent[];
+  /** Sizes of the newest change-log records (changelog-sizes.ts). */
+  readonly changeLogSizes: ChangeLogSizes;
 }
 
 export async function applyEntry(ctx: ApplyContext, entry: Entry): Promise<ApplyResult> {
@@ -115,6 +118,6 @@ function commit(ctx: ApplyContext, txn: CommandTxn): void {
   meta.modelCount += txn.delta.models;
   meta.kvKeyCount += txn.delta.kvKeys;
   meta.kvBytes += txn.delta.kvBytes;
-  appendChangeRecord(ctx.batch, meta, txn.events);
+  appendChangeRecord(ctx.batch, meta, txn.events, ctx.changeLogSizes);
   for (const event of txn.events) ctx.events.push({ ...event, revision: txn.revision });
 }

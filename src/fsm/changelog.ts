@@ -12,6 +12,7 @@
  */
 import { assert } from '../raft/core/errors.js';
 import type { BatchWrites } from './batch.js';
+import type { ChangeLogSizes } from './changelog-sizes.js';
 import { decodeRecord, encodeRecord } from './codec.js';
 import type { ChangeEvent, WatchEvent } from './events.js';
 import { changeLogKey, changeLogSizeKey, parseChangeLogKey, Prefix, revisionSuffix } from './keys.js';
@@ -26,30 +27,37 @@ import { scanDb, type Db, type DbSnapshot } from './store.js';
 const COMPACTION_RECORDS_PER_REVISION_MAX = 64;
 
 /** Appends the record of `meta.revision` (already advanced) and compacts. */
-export function appendChangeRecord(batch: BatchWrites, meta: MetaState, events: readonly ChangeEvent[]): void {
+export function appendChangeRecord(batch: BatchWrites, meta: MetaState, events: readonly ChangeEvent[], sizes: ChangeLogSizes): void {
   assert(events.length > 0, 'a revision records at least one event');
   const bytes = encodeRecord(events);
   batch.put(changeLogKey(meta.revision), bytes);
   batch.put(changeLogSizeKey(meta.revision), encodeRecord(bytes.byteLength));
+  sizes.push(meta.revision, bytes.byteLength);
   meta.changeLogBytes += bytes.byteLength;
-  compact(batch, meta);
+  compact(batch, meta, sizes);
 }
 
-function compact(batch: BatchWrites, meta: MetaState): void {
+function compact(batch: BatchWrites, meta: MetaState, sizes: ChangeLogSizes): void {
   const { changeLogRevisionsMax, changeLogBytesMax } = meta.limits;
   for (let dropped = 0; dropped < COMPACTION_RECORDS_PER_REVISION_MAX; dropped++) {
     const first = meta.changeLogFirstRevision;
     const tooMany = first <= meta.revision - changeLogRevisionsMax;
     const tooBig = meta.changeLogBytes > changeLogBytesMax && first < meta.revision;
     if (!tooMany && !tooBig) return;
-    const sizeBytes = batch.get(changeLogSizeKey(first));
-    assert(sizeBytes !== undefined, `change log size of revision ${first} is stored`);
+    const sizeBytes = sizes.takeOldest(first) ?? storedSize(batch, first);
     batch.del(changeLogKey(first));
     batch.del(changeLogSizeKey(first));
-    meta.changeLogBytes -= decodeRecord<number>(sizeBytes);
+    meta.changeLogBytes -= sizeBytes;
     meta.changeLogFirstRevision = first + 1;
     assert(meta.changeLogBytes >= 0, 'change log bytes stay non-negative');
   }
+}
+
+/** The size stored beside the record of `revision` (a record the applier did not write, or forgot). */
+function storedSize(batch: BatchWrites, revision: number): number {
+  const bytes = batch.get(changeLogSizeKey(revision));
+  assert(bytes !== undefined, `change log size of revision ${revision} is stored`);
+  return decodeRecord<number>(bytes);
 }
 
 export interface HistoryPage {

@@ -26,6 +26,7 @@ import { AssertionError, assert } from '../raft/core/errors.js';
 import { logIndex, term, type Entry, type LogIndex, type Term } from '../raft/core/types.js';
 import { applyEntry, type ApplyContext } from './apply.js';
 import { BatchWrites } from './batch.js';
+import { ChangeLogSizes } from './changelog-sizes.js';
 import { readHistory } from './changelog.js';
 import { decodeRecord, encodeRecord } from './codec.js';
 import {
@@ -107,6 +108,9 @@ async function loadDatabase(location: string, givenLimits: Partial<ReplicatedLim
 
 type Lifecycle = 'open' | 'failed' | 'closed';
 
+/** Change-log record sizes the applier keeps in memory (8 bytes each): the default retention of 10,000 fits. */
+const CHANGE_LOG_SIZES_HELD = 65_536;
+
 export class StateMachine {
   private state: Lifecycle = 'open';
   private failure: unknown = null;
@@ -125,6 +129,8 @@ export class StateMachine {
   private appliedMeta: MetaState;
   /** The write of the last applied batch while it is in flight; never rejects. */
   private storing: Promise<void> | null = null;
+  /** Sizes of the newest change-log records this instance wrote (changelog-sizes.ts). */
+  private readonly changeLogSizes = new ChangeLogSizes(CHANGE_LOG_SIZES_HELD);
 
   private constructor(
     private readonly paths: StatePaths,
@@ -244,6 +250,7 @@ export class StateMachine {
       meta: copyMeta(this.meta),
       sessions: this.sessions,
       events: [],
+      changeLogSizes: this.changeLogSizes,
     };
     try {
       for (const entry of fresh) results.push(await applyEntry(ctx, entry));
@@ -388,6 +395,7 @@ export class StateMachine {
       this.db = loaded.db;
       this.meta = loaded.meta;
       this.appliedMeta = loaded.meta;
+      this.changeLogSizes.clear();
       this.sessions = loaded.sessions;
     } catch (err) {
       this.poison(err);
