@@ -21,7 +21,7 @@ import { assert } from '../core/errors.js';
 import { MessageType, type Message, type NodeId } from '../core/types.js';
 
 /** An entry-less append: on a Ready that commits entries, a commit notice. */
-export function isCommitNotice(m: Message): boolean {
+function isCommitNotice(m: Message): boolean {
   return m.type === MessageType.App && m.entries.length === 0;
 }
 
@@ -56,7 +56,8 @@ export class CommitNoticeHold {
    * is not redundant placed before the first message to its follower.
    */
   route(messages: readonly Message[], notices: boolean): readonly Message[] {
-    if (this.held.size === 0 && (!notices || this.holdMs === 0)) return messages;
+    const holding = notices && this.holdMs > 0;
+    if (this.held.size === 0 && (!holding || !messages.some(isCommitNotice))) return messages;
     const out: Message[] = [];
     for (const m of messages) {
       const held = this.held.get(m.to);
@@ -65,7 +66,7 @@ export class CommitNoticeHold {
         const redundant = carriesCommit(m) && m.term === held.term && m.commit >= held.commit;
         if (!redundant) out.push(held);
       }
-      if (notices && this.holdMs > 0 && isCommitNotice(m)) this.held.set(m.to, m);
+      if (holding && isCommitNotice(m)) this.held.set(m.to, m);
       else out.push(m);
     }
     this.armTimer();
