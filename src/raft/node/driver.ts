@@ -354,7 +354,7 @@ export class RaftDriver<R> {
     // again from the leader, and the state machine keeps its own applied index), so it rides along
     // with the next append instead of costing an fsync of its own.
     this.sendMessages(this.commitNotices.route(ready.messagesAfterPersist, false));
-    if (ready.committedEntries.length > 0) await this.enqueueApply(ready.committedEntries);
+    if (ready.committedEntries.length > 0) await this.enqueueApply(ready.committedEntries, !this.isLeader());
     const appliedIndex = this.options.stateMachine.appliedIndex;
     for (const rs of ready.readStates) this.reads.answered(rs.context, rs.index, appliedIndex);
   }
@@ -425,9 +425,16 @@ export class RaftDriver<R> {
     );
   }
 
-  private async enqueueApply(entries: readonly Entry[]): Promise<void> {
+  /**
+   * Queues committed entries for applying. `afterIo`: wait one event-loop turn
+   * first, so the messages this batch sent (a follower's append response, on
+   * the leader's commit path) reach their sockets before the apply's CPU work
+   * instead of interleaving with grpc-js's promise-chained write path.
+   */
+  private async enqueueApply(entries: readonly Entry[], afterIo: boolean): Promise<void> {
     this.applyQueuedEntries += entries.length;
-    this.applyTail = this.applyTail.then(() => this.applyCommitted(entries));
+    const previous = afterIo ? this.applyTail.then(nextTurn) : this.applyTail;
+    this.applyTail = previous.then(() => this.applyCommitted(entries));
     this.applyTail.catch((err: unknown) => this.fail(err as Error));
     if (this.applyQueuedEntries > this.options.applyQueueEntriesMax) await this.applyTail;
   }
@@ -519,6 +526,10 @@ export class RaftDriver<R> {
     this.failureListeners.add(listener);
   }
 
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function sleep(ms: number): Promise<void> {
