@@ -1,15 +1,21 @@
 /**
- * Staging of one apply() call: every write goes into an in-memory overlay and
- * reaches LevelDB as ONE batch (with the meta record) when the call ends.
+ * Staging of applied writes: every write goes into an in-memory overlay and
+ * reaches LevelDB as ONE batch (with the meta record) when the write-behind
+ * (write-behind.ts) submits it; one such batch gathers the writes of every
+ * apply() since the previous one was submitted.
  *
- * Two layers:
- * - BatchWrites: the writes of all commands applied so far in this batch.
+ * Layers:
  * - CommandTxn: the writes of the command being applied. On success they are
  *   folded into the batch; on rejection they are dropped, so a rejected
  *   command never leaves a partial write behind.
+ * - BatchWrites: the writes of all commands applied since the last submission.
+ * - its `previous`: the batch submitted to LevelDB and not yet written, if any
+ *   (read-only from then on; dropped once LevelDB has it).
  *
- * Reads see, in order: the command's writes, the batch's writes, LevelDB.
- * Only one apply runs at a time, so LevelDB itself does not change underneath.
+ * Reads see, in order: the command's writes, the batch's, the previous
+ * batch's, LevelDB. Only one apply runs at a time and LevelDB changes only by
+ * the previous batch's write, whose keys the overlay already shows, so what
+ * the applier reads does not change underneath it.
  */
 import { assert } from '../raft/core/errors.js';
 import { decodeRecord, encodeRecord } from './codec.js';
@@ -24,12 +30,34 @@ type Pending = Buffer | null;
 export class BatchWrites {
   readonly writes = new Map<StoreKey, Pending>();
 
-  constructor(readonly db: Db) {}
+  /** @param previous the batch being written to LevelDB when this one was started (see forgetPrevious). */
+  constructor(
+    readonly db: Db,
+    private previous: BatchWrites | null = null,
+  ) {
+    assert(previous === null || previous.previous === null, 'at most one batch is being written behind this one');
+  }
 
   get(key: StoreKey): Buffer | undefined {
-    const pending = this.writes.get(key);
-    if (pending !== undefined) return pending ?? undefined;
+    let pending = this.writes.get(key);
+    if (pending === undefined && this.previous !== null) pending = this.previous.writes.get(key);
+    if (pending !== undefined) return pending ?? undefined; // null: deleted
     return readSync(this.db, key);
+  }
+
+  /** Overlays over LevelDB, oldest first: the previous batch's writes (while held), then this one's. */
+  get layers(): readonly ReadonlyMap<StoreKey, Pending>[] {
+    return this.previous === null ? [this.writes] : [this.previous.writes, this.writes];
+  }
+
+  /** The previous batch is in LevelDB now: read it from there. */
+  forgetPrevious(): void {
+    this.previous = null;
+  }
+
+  /** Writes staged (puts and deletes). */
+  get size(): number {
+    return this.writes.size;
   }
 
   put(key: StoreKey, value: Buffer): void {
@@ -118,7 +146,7 @@ export class CommandTxn {
    */
   async scan(range: KeyRange, limit: number): Promise<[StoreKey, Buffer][]> {
     const overlay = new Map<StoreKey, Pending>();
-    for (const layer of [this.batch.writes, this.writes]) {
+    for (const layer of [...this.batch.layers, this.writes]) {
       for (const [key, value] of layer) if (key >= range.gte && key < range.lt) overlay.set(key, value);
     }
     const overlayKeys = [...overlay.keys()].sort();

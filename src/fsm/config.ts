@@ -57,6 +57,15 @@ export interface LocalSettings {
    * WAL replays whatever suffix was lost. Use sync() before compacting the WAL.
    */
   readonly syncWrites: boolean;
+  /**
+   * How long applied batches gather before they are written to LevelDB as one
+   * (write-behind.ts); 0: each on the next turn of the event loop. Reads and
+   * snapshots never wait for it (they flush first); live watchers see events
+   * up to this much later.
+   */
+  readonly storeDelayMs: number;
+  /** Keys gathered for one LevelDB write before the applier waits for it to be submitted. */
+  readonly storeWritesMax: number;
 }
 
 export const DEFAULT_LOCAL_SETTINGS: LocalSettings = {
@@ -68,6 +77,8 @@ export const DEFAULT_LOCAL_SETTINGS: LocalSettings = {
   snapshotStreamsMax: 4,
   readPageItemsMax: 1000,
   syncWrites: false,
+  storeDelayMs: 5,
+  storeWritesMax: 16_384,
 };
 
 export interface StateMachineOptions extends Partial<LocalSettings> {
@@ -95,6 +106,8 @@ const localBounds: Readonly<Record<Exclude<keyof LocalSettings, 'syncWrites'>, r
   snapshotChunkBytes: [1024, 64 * 1024 * 1024],
   snapshotStreamsMax: [1, 1024],
   readPageItemsMax: [1, 100_000],
+  storeDelayMs: [0, 1000],
+  storeWritesMax: [1, 10_000_000],
 };
 
 function checkInteger(field: string, value: number, [min, max]: readonly [number, number]): void {
@@ -121,6 +134,8 @@ export function resolveLocalSettings(options: StateMachineOptions): LocalSetting
     snapshotStreamsMax: options.snapshotStreamsMax ?? DEFAULT_LOCAL_SETTINGS.snapshotStreamsMax,
     readPageItemsMax: options.readPageItemsMax ?? DEFAULT_LOCAL_SETTINGS.readPageItemsMax,
     syncWrites: options.syncWrites ?? DEFAULT_LOCAL_SETTINGS.syncWrites,
+    storeDelayMs: options.storeDelayMs ?? DEFAULT_LOCAL_SETTINGS.storeDelayMs,
+    storeWritesMax: options.storeWritesMax ?? DEFAULT_LOCAL_SETTINGS.storeWritesMax,
   };
   for (const field of Object.keys(localBounds) as (keyof typeof localBounds)[]) {
     checkInteger(field, settings[field], localBounds[field]);

@@ -6,15 +6,16 @@
  * - apply() calls never overlap, and never overlap restoreSnapshot(); entries
  *   come in log order. Entries at or below the applied index are skipped; the
  *   first new entry must be applied + 1 (asserted).
- * - Each apply() is ONE LevelDB batch holding the data and the new applied
- *   index, so after a crash the state is exactly "all entries up to the stored
- *   applied index": replaying the WAL from there neither repeats nor skips one.
+ * - Applied batches reach LevelDB behind the applier (write-behind.ts): every
+ *   LevelDB write holds whole applies and the meta record of the newest, so
+ *   after a crash the state is exactly "all entries up to the stored applied
+ *   index": replaying the WAL from there neither repeats nor skips one.
  * - applyBatch() hands back the results as soon as the batch is applied in
- *   memory, and the LevelDB write (one thread-pool round trip) as a promise:
- *   the driver answers clients at once, because the entries are already
- *   durable in the Raft log. Until the write lands, reads, watches' history,
- *   snapshots and the next apply wait for it, so nothing ever reads older
- *   state than a write that was acknowledged before it started.
+ *   memory, and its LevelDB write as a promise: the driver answers clients at
+ *   once, because the entries are already durable in the Raft log. Reads,
+ *   watches' history, snapshots and sync first flush what is applied, so
+ *   nothing ever reads older state than a write acknowledged before it
+ *   started. Live watchers get a batch's events once it is in LevelDB.
  * - A storage failure during apply or a swap leaves this instance failed
  *   (StateMachineFailedError on every call); reopening the directory recovers.
  *
@@ -25,7 +26,6 @@ import { mkdir } from 'node:fs/promises';
 import { AssertionError, assert } from '../raft/core/errors.js';
 import { logIndex, term, type Entry, type LogIndex, type Term } from '../raft/core/types.js';
 import { applyEntry, type ApplyContext } from './apply.js';
-import { BatchWrites } from './batch.js';
 import { ChangeLogSizes } from './changelog-sizes.js';
 import { readHistory } from './changelog.js';
 import { decodeRecord, encodeRecord } from './codec.js';
@@ -49,6 +49,7 @@ import { snapshotSource, type SnapshotSource } from './snapshot-stream.js';
 import { openDb, readSync, type Db, type DbSnapshot } from './store.js';
 import { nodeFileOps, recoverSwap, statePaths, swapIn, type FileOps, type StatePaths } from './swap.js';
 import { WatchHub, type WatchOptions, type WatchSource, type Watcher } from './watch.js';
+import { WriteBehind } from './write-behind.js';
 
 export type { SnapshotSource } from './snapshot-stream.js';
 
@@ -124,11 +125,10 @@ export class StateMachine {
   private readonly watchSource: WatchSource;
   /**
    * The applier's state: `meta` after the last applyBatch(). Ahead of `meta`
-   * (what LevelDB holds) by at most the one batch being stored.
+   * (what LevelDB holds) by the batches the write-behind holds.
    */
   private appliedMeta: MetaState;
-  /** The write of the last applied batch while it is in flight; never rejects. */
-  private storing: Promise<void> | null = null;
+  private readonly writeBehind: WriteBehind;
   /** Sizes of the newest change-log records this instance wrote (changelog-sizes.ts). */
   private readonly changeLogSizes = new ChangeLogSizes(CHANGE_LOG_SIZES_HELD);
 
@@ -147,6 +147,22 @@ export class StateMachine {
       bufferBytesMax: settings.watchBufferBytesMax,
       historyPageRevisions: settings.watchHistoryPageRevisions,
     });
+    this.writeBehind = new WriteBehind(
+      () => this.db,
+      { delayMs: settings.storeDelayMs, writesMax: settings.storeWritesMax, sync: settings.syncWrites },
+      {
+        stored: (storedMeta, events) => {
+          this.meta = storedMeta;
+          this.hub.publish(events, storedMeta.revision);
+        },
+        failed: (err) => {
+          this.poison(err);
+          return new StateMachineFailedError('storing an applied batch failed; reopen the state machine to recover', {
+            cause: err,
+          });
+        },
+      },
+    );
     this.watchSource = {
       committedRevision: () => this.meta.revision,
       appliedRevision: () => this.appliedMeta.revision,
@@ -194,24 +210,25 @@ export class StateMachine {
     };
   }
 
-  /** Applies committed entries and stores them; one result per entry given (skipped ones included). */
+  /** Applies committed entries and stores them now; one result per entry given (skipped ones included). */
   async apply(entries: readonly Entry[]): Promise<ApplyResult[]> {
     const batch = await this.applyBatch(entries);
+    await this.stored();
     await batch.stored;
     return batch.results;
   }
 
   /**
-   * Applies committed entries in memory and starts their LevelDB write: the
-   * results are final (the write cannot change them) and `stored` settles when
-   * the write lands. The next call waits for it first.
+   * Applies committed entries in memory and hands them to the write-behind:
+   * the results are final (the write cannot change them) and `stored` settles
+   * when LevelDB has them. Waits first only while the write-behind is full.
    */
   async applyBatch(entries: readonly Entry[]): Promise<AppliedBatch> {
     this.checkUsable();
     assert(!this.applying && !this.restoring, 'apply does not overlap apply or restoreSnapshot');
     this.applying = true;
     try {
-      await this.storing;
+      await this.writeBehind.room();
       this.checkUsable();
       return await this.applyExclusive(entries);
     } finally {
@@ -220,8 +237,7 @@ export class StateMachine {
   }
 
   private async applyExclusive(entries: readonly Entry[]): Promise<AppliedBatch> {
-    assert(this.storing === null && this.meta === this.appliedMeta, 'the previous batch is stored before the next applies');
-    const applied = this.meta.appliedIndex;
+    const applied = this.appliedMeta.appliedIndex;
     const skipped = entries.filter((e) => e.index <= applied);
     const fresh = entries.slice(skipped.length);
     assert(
@@ -234,20 +250,20 @@ export class StateMachine {
         `entry ${e.index} must be ${applied + 1 + i} (contiguous after applied ${applied})`,
       );
       assert(
-        e.term >= (i === 0 ? this.meta.appliedTerm : fresh[i - 1]!.term),
+        e.term >= (i === 0 ? this.appliedMeta.appliedTerm : fresh[i - 1]!.term),
         `entry ${e.index} has a non-decreasing term`,
       );
     });
     const results: ApplyResult[] = skipped.map((e) => ({
       index: e.index,
-      revision: this.meta.revision,
+      revision: this.appliedMeta.revision,
       outcome: { status: 'skipped' },
       duplicate: false,
     }));
     if (fresh.length === 0) return { results, stored: Promise.resolve() };
     const ctx: ApplyContext = {
-      batch: new BatchWrites(this.db),
-      meta: copyMeta(this.meta),
+      batch: this.writeBehind.batchForApply(),
+      meta: copyMeta(this.appliedMeta),
       sessions: this.sessions,
       events: [],
       changeLogSizes: this.changeLogSizes,
@@ -257,49 +273,20 @@ export class StateMachine {
       this.sessions.writeChangedHeads(ctx.batch);
       ctx.batch.put(META_KEY, encodeRecord(ctx.meta));
     } catch (err) {
+      const failed = new StateMachineFailedError('applying a batch failed; reopen the state machine to recover', { cause: err });
       this.poison(err);
+      this.writeBehind.discard(failed); // it may hold part of this batch
       if (err instanceof AssertionError) throw err;
-      throw new StateMachineFailedError('applying a batch failed; reopen the state machine to recover', { cause: err });
+      throw failed;
     }
     assertMeta(ctx.meta);
     this.appliedMeta = ctx.meta;
-    return { results, stored: this.store(ctx) };
+    return { results, stored: this.writeBehind.applied(ctx.meta, ctx.events) };
   }
 
-  /**
-   * Writes an applied batch to LevelDB; then reads and watchers see it. The
-   * write is submitted from the next turn of the event loop: handing a batch
-   * to LevelDB costs the calling thread ~0.1 ms, and the answers to this
-   * batch's proposals, written meanwhile, are flushed to their sockets first.
-   */
-  private store(ctx: ApplyContext): Promise<void> {
-    const submitted = new Promise<void>((resolve) => setImmediate(resolve));
-    const stored = submitted.then(() => ctx.batch.write({ sync: this.settings.syncWrites })).then(
-      () => {
-        this.meta = ctx.meta;
-        this.hub.publish(ctx.events, ctx.meta.revision);
-      },
-      (err: unknown) => {
-        this.poison(err);
-        throw new StateMachineFailedError('storing an applied batch failed; reopen the state machine to recover', {
-          cause: err,
-        });
-      },
-    );
-    const settled = stored.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.storing = settled;
-    void settled.then(() => {
-      if (this.storing === settled) this.storing = null;
-    });
-    return stored;
-  }
-
-  /** Waits until the last applied batch is in LevelDB (its failure is seen by checkUsable). */
-  private async stored(): Promise<void> {
-    while (this.storing !== null) await this.storing;
+  /** Waits until LevelDB holds every batch applied before the call (see write-behind.ts). */
+  private stored(): Promise<void> {
+    return this.writeBehind.flush();
   }
 
   /**
@@ -426,7 +413,7 @@ export class StateMachine {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     assert(!this.applying && !this.restoring, 'close after apply and restore have finished');
-    await this.stored();
+    await this.stored().catch(() => undefined); // after a failure nothing more is written; the database still closes
     if ((this.state as Lifecycle) === 'closed') return; // closed by a concurrent call meanwhile
     this.state = 'closed';
     this.hub.cancelAll('closed');

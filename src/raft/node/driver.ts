@@ -442,8 +442,8 @@ export class RaftDriver<R> {
   /**
    * Answers an applied batch's proposals as soon as its results are final:
    * the entries are already durable in the log (a crash replays them), and the
-   * state machine holds reads back until its store has them. The next batch
-   * waits for this one's store.
+   * state machine's reads flush its store first. A failed store fails the
+   * driver.
    */
   private async applyCommitted(entries: readonly Entry[]): Promise<void> {
     const { results, stored } = await this.options.stateMachine.applyBatch(entries);
@@ -456,7 +456,7 @@ export class RaftDriver<R> {
       else this.proposals.reject(entry.index, new ProposalLostError(`write at index ${entry.index} was replaced by a newer leader's entry; retry`));
     }
     this.reads.applied(this.options.stateMachine.appliedIndex);
-    await stored;
+    stored.catch((err: unknown) => this.fail(err as Error));
     this.applyQueuedEntries -= entries.length;
     if (entries.some((e) => e.type === EntryType.ConfChange)) for (const listener of this.confChangeListeners) listener();
     this.maybeCompact();
@@ -464,7 +464,7 @@ export class RaftDriver<R> {
 
   private readonly confChangeListeners = new Set<() => void>();
 
-  /** Called after a batch holding membership changes was applied to the state machine. */
+  /** Called after a batch holding membership changes was applied to the state machine (reads of it see them). */
   onConfChangeApplied(listener: () => void): void {
     this.confChangeListeners.add(listener);
   }

@@ -26,9 +26,10 @@ export interface ApplyTarget<R> {
   readonly appliedIndex: LogIndex;
   /**
    * Applies committed entries: resolves with one result per entry once they
-   * are final, and `stored`, which settles once the state machine's own reads
-   * see them (rejecting on a storage failure). The next call may be made only
-   * after `stored` settles.
+   * are final, and `stored`, which settles once they are in the state
+   * machine's own store (rejecting on a storage failure). Calls never overlap;
+   * the next may be made before `stored` settles (the state machine orders
+   * its stores and bounds what it holds unstored).
    */
   applyBatch(entries: readonly Entry[]): Promise<{ readonly results: readonly R[]; readonly stored: Promise<void> }>;
 }
