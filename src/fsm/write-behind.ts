@@ -5,8 +5,9 @@
  *   - it holds `writesMax` keys (the applier then waits, see room()), or
  *   - somebody needs LevelDB to show everything applied (flush(): reads,
  *     watch history, snapshots, sync, close),
- * and never while an earlier write is in flight: LevelDB writes land in apply
- * order, one at a time. Applying goes on meanwhile; its reads see the batch
+ * and never while an earlier write is in flight (LevelDB writes land in apply
+ * order, one at a time) nor while an apply is staging into it (an apply may
+ * await a LevelDB scan half-way; only whole applies are written). Applying goes on meanwhile; its reads see the batch
  * being written through the pending batch's overlay (batch.ts).
  *
  * Why: handing a batch to LevelDB costs the event loop ~0.1 ms (a thread-pool
@@ -78,6 +79,8 @@ export class WriteBehind {
   private due = false;
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private failure: Error | null = null;
+  /** An apply is staging writes into the pending batch: between batchForApply() and applied(). */
+  private staging = false;
 
   constructor(
     private readonly db: () => Db,
@@ -106,9 +109,11 @@ export class WriteBehind {
     }
   }
 
-  /** The batch the next apply stages its writes in. */
+  /** The batch the next apply stages its writes in; applied() (or discard()) must follow. */
   batchForApply(): BatchWrites {
     this.checkUsable();
+    assert(!this.staging, 'applies do not overlap');
+    this.staging = true;
     if (this.pending === null) {
       this.pending = new Gathered(new BatchWrites(this.db(), this.inFlight?.batch ?? null));
       this.startTimer();
@@ -122,9 +127,11 @@ export class WriteBehind {
    */
   applied(meta: MetaState, events: readonly WatchEvent[]): Promise<void> {
     const pending = this.pending;
-    assert(pending !== null, 'applied() follows batchForApply()');
+    assert(pending !== null && this.staging, 'applied() follows batchForApply()');
+    this.staging = false;
     pending.meta = meta;
     for (const event of events) pending.events.push(event);
+    this.submitIfDue(); // it may have become due while the apply was staging
     return pending.done;
   }
 
@@ -143,6 +150,7 @@ export class WriteBehind {
    */
   discard(err: Error): void {
     this.failure ??= err;
+    this.staging = false;
     this.clearTimer();
     this.pending?.reject(this.failure);
     this.pending = null;
@@ -175,7 +183,7 @@ export class WriteBehind {
 
   private submitIfDue(): void {
     const gathered = this.pending;
-    if (!this.due || gathered === null || this.inFlight !== null || this.failure !== null) return;
+    if (!this.due || gathered === null || this.inFlight !== null || this.staging || this.failure !== null) return;
     assert(gathered.meta !== null, 'a pending batch holds at least one apply');
     this.clearTimer();
     this.due = false;

@@ -11,7 +11,7 @@
  * releases, and check what each call sees while it is held and after.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { BatchWrites } from '../../src/fsm/batch.js';
+import { BatchWrites, CommandTxn } from '../../src/fsm/batch.js';
 import { StateMachineFailedError } from '../../src/fsm/errors.js';
 import type { Op } from '../../src/fsm/commands.js';
 import type { WatchEvent } from '../../src/fsm/events.js';
@@ -130,6 +130,29 @@ describe('applyBatch', () => {
     hold.releaseAll();
     expect(Buffer.from((await read)!.value).toString()).toBe('three');
     await next.stored;
+  });
+
+  it('a flush asked for while an apply awaits a scan half-way writes the whole apply, not part of it', async () => {
+    const sm = await openFsm(undefined, LONG_DELAY);
+    const log = new Log();
+    await sm.apply([log.cmd(put('x1')), log.cmd(put('x2'))]);
+    const realScan = CommandTxn.prototype.scan;
+    let syncing: Promise<number> | null = null;
+    vi.spyOn(CommandTxn.prototype, 'scan').mockImplementation(function (this: CommandTxn, range, limit) {
+      syncing ??= sm.sync(); // the apply has staged 'y' and awaits this scan
+      return realScan.call(this, range, limit);
+    });
+    const batch = await sm.applyBatch([
+      log.cmd(put('y')),
+      log.cmd({ kind: 'kv.deleteRange', namespace: 'app', prefix: 'x', limit: 10 }),
+      log.cmd(put('z')),
+    ]);
+    expect(syncing).not.toBeNull();
+    expect(await syncing).toBe(5); // LevelDB got all three entries at once
+    await batch.stored;
+    vi.restoreAllMocks();
+    expect(await sm.read((view) => view.kvGet('app', 'z'))).toBeDefined();
+    expect(await sm.read((view) => view.kvGet('app', 'x1'))).toBeUndefined();
   });
 
   it('sync and snapshot flush and wait for the write', async () => {
