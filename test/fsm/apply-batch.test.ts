@@ -94,8 +94,9 @@ describe('applyBatch', () => {
     const first = await sm.applyBatch([log.cmd(put('a'))]);
     const second = await sm.applyBatch([log.cmd(put('a', 'again')), log.cmd(put('b'))]);
     expect(hold.count).toBe(0);
-    await sleep(60);
-    expect(hold.count).toBe(1);
+    await vi.waitFor(() => expect(hold.count).toBe(1), { timeout: 2000 }); // the 30 ms delay ran out
+    await sleep(40);
+    expect(hold.count).toBe(1); // one write for both applies
     expect(held[0]!.keys).toBeLessThan(12); // one meta record, one session-less put per key, the change log
     hold.releaseAll();
     await Promise.all([first.stored, second.stored]);
@@ -216,7 +217,7 @@ describe('applyBatch', () => {
   });
 
   it('live watchers get the events of a gathered write in order, once it is written', async () => {
-    const sm = await openFsm(undefined, { storeDelayMs: 20 });
+    const sm = await openFsm(undefined, { storeDelayMs: 200 }); // far beyond the few turns settled() waits
     const log = new Log();
     const watcher = sm.watch();
     const first = watcher.next();
