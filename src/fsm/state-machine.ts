@@ -306,7 +306,9 @@ export class StateMachine {
    */
   watch(options: WatchOptions = {}): Watcher {
     this.checkUsable();
-    return this.hub.open(this.watchSource, options, this.meta.changeLogFirstRevision);
+    // The applied oldest revision: one LevelDB still holds but an applied batch dropped is gone by
+    // the time its history is read (reads flush first), so it is refused now, as status() says.
+    return this.hub.open(this.watchSource, options, this.appliedMeta.changeLogFirstRevision);
   }
 
   /**

@@ -12,7 +12,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BatchWrites, CommandTxn } from '../../src/fsm/batch.js';
-import { StateMachineFailedError } from '../../src/fsm/errors.js';
+import { CompactedError, StateMachineFailedError } from '../../src/fsm/errors.js';
 import type { Op } from '../../src/fsm/commands.js';
 import type { WatchEvent } from '../../src/fsm/events.js';
 import { applied, bytes, cleanupDirs, closeAll, dumpDir, Log, openFsm, tempDir } from './helpers.js';
@@ -214,6 +214,17 @@ describe('applyBatch', () => {
     expect((await heldBatch).value!.events.map((e: WatchEvent) => [e.revision, e.key])).toEqual([[2, 'app/held']]);
     fromNow.cancel();
     fromHeld.cancel();
+  });
+
+  it('a watch from a revision that applied retention dropped is refused at once, naming the applied oldest', async () => {
+    const sm = await openFsm(undefined, { ...LONG_DELAY, replicatedLimits: { changeLogRevisionsMax: 3 } });
+    const log = new Log();
+    await sm.applyBatch(['a', 'b', 'c', 'd', 'e'].map((k) => log.cmd(put(k)))); // nothing written yet
+    const oldest = sm.status().changeLogFirstRevision;
+    expect(oldest).toBe(3);
+    expect(() => sm.watch({ fromRevision: 2 })).toThrow(CompactedError);
+    expect(() => sm.watch({ fromRevision: 2 })).toThrow(/oldest revision available is 3/);
+    sm.watch({ fromRevision: 3 }).cancel();
   });
 
   it('live watchers get the events of a gathered write in order, once it is written', async () => {
