@@ -126,6 +126,12 @@ export class WriteBehind {
    * batch. Returns a promise settling once they are in LevelDB.
    */
   applied(meta: MetaState, events: readonly WatchEvent[]): Promise<void> {
+    if (this.failure !== null) {
+      // A write failed while this apply awaited half-way (discard() dropped its batch): it is never stored.
+      const lost = Promise.reject(this.failure);
+      lost.catch(() => undefined);
+      return lost;
+    }
     const pending = this.pending;
     assert(pending !== null && this.staging, 'applied() follows batchForApply()');
     this.staging = false;

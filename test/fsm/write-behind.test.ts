@@ -2,11 +2,13 @@
  * Goal: the write-behind writes what was applied, in order and only whole
  * applies: with delayMs 0 on the next turn of the event loop; a discarded
  * pending batch (an apply failed half-way) never reaches LevelDB, its waiters
- * and every later call get the failure, and the batch in flight still lands.
+ * and every later call get the failure, and the batch in flight still lands;
+ * a write failing while an apply stages is that apply's failure too.
  * Method: a WriteBehind over a real LevelDB in a temp directory; stage writes
  * as an apply would, then read the database back.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BatchWrites } from '../../src/fsm/batch.js';
 import { initialMeta, type MetaState } from '../../src/fsm/meta.js';
 import { resolveReplicatedLimits } from '../../src/fsm/config.js';
 import { openDb, readSync, type Db } from '../../src/fsm/store.js';
@@ -15,6 +17,7 @@ import { cleanupDirs, tempDir } from './helpers.js';
 
 const dbs: Db[] = [];
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const db of dbs.splice(0)) await db.close();
   await cleanupDirs();
 });
@@ -75,5 +78,23 @@ describe('WriteBehind', () => {
     await expect(writeBehind.flush()).rejects.toThrow('apply of entry 2 failed');
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(read(db, 'a')).toBe('kept');
+  });
+
+  it('a write that fails while an apply is staging fails that apply too, not an assertion', async () => {
+    const { writeBehind } = await rig(1000);
+    let failWrite!: (err: Error) => void;
+    vi.spyOn(BatchWrites.prototype, 'write').mockImplementation(() => new Promise<void>((_, reject) => (failWrite = reject)));
+    const first = applyOne(writeBehind, 1, 'a', '1');
+    first.catch(() => undefined);
+    const flushed = writeBehind.flush();
+    flushed.catch(() => undefined);
+    const batch = writeBehind.batchForApply(); // the second apply starts staging, then awaits (a scan, say)
+    batch.put('b', Buffer.from('2'));
+    failWrite(new Error('disk full'));
+    await expect(first).rejects.toThrow('store failed: Error: disk full');
+    const meta: MetaState = { ...initialMeta(resolveReplicatedLimits(undefined)), appliedIndex: 2 };
+    await expect(writeBehind.applied(meta, [])).rejects.toThrow('store failed: Error: disk full');
+    await expect(flushed).rejects.toThrow('disk full');
+    expect(() => writeBehind.batchForApply()).toThrow('disk full');
   });
 });
