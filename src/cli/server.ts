@@ -21,6 +21,7 @@ const FLAG_HELP: Record<(typeof SERVER_FLAGS)[number], string> = {
   'heartbeat-interval-ms': 'leader heartbeat interval (default 100)',
   'election-timeout-ms': 'election timeout (default 1000)',
   'snapshot-entries': 'compact the log every N applied entries (default 10000)',
+  'store-delay-ms': 'applied writes gather this long into one LevelDB write; live watchers see events up to this late (default 5, 0-1000)',
   'log-level': 'debug|info|warn|error (default info)',
 };
 

@@ -25,6 +25,11 @@ export interface ServerConfig {
   readonly electionTimeoutMs: number;
   /** Take a state-machine snapshot and compact the log every this many applied entries. */
   readonly snapshotEntries: number;
+  /**
+   * How long applied writes gather before the state machine writes them to
+   * LevelDB as one batch (src/fsm/write-behind.ts): what live watchers wait at most for an event.
+   */
+  readonly storeDelayMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -55,6 +60,7 @@ export const SERVER_FLAGS = [
   'heartbeat-interval-ms',
   'election-timeout-ms',
   'snapshot-entries',
+  'store-delay-ms',
   'log-level',
 ] as const;
 export type ServerFlag = (typeof SERVER_FLAGS)[number];
@@ -104,6 +110,7 @@ export function parseServerConfig(flags: RawServerOptions, env: NodeJS.ProcessEn
     heartbeatIntervalMs,
     electionTimeoutMs,
     snapshotEntries: positiveInt(get, 'snapshot-entries', 10_000),
+    storeDelayMs: intInRange(get, 'store-delay-ms', 5, 0, STORE_DELAY_MS_MAX),
     logLevel: logLevel as ServerConfig['logLevel'],
   };
 }
@@ -118,6 +125,19 @@ function hostPort(flag: ServerFlag, value: string): string {
   const m = HOST_PORT.exec(value);
   if (m === null || Number(m[2]) > 65535) throw new ServerConfigError(flag, `${JSON.stringify(value)} is not HOST:PORT`);
   return value;
+}
+
+/** The state machine's bound (src/fsm/config.ts). */
+const STORE_DELAY_MS_MAX = 1000;
+
+function intInRange(get: (f: ServerFlag) => string | undefined, flag: ServerFlag, fallback: number, min: number, max: number): number {
+  const raw = get(flag);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    throw new ServerConfigError(flag, `${JSON.stringify(raw)} is not an integer from ${min} to ${max}`);
+  }
+  return n;
 }
 
 function positiveInt(get: (f: ServerFlag) => string | undefined, flag: ServerFlag, fallback: number): number {

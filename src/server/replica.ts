@@ -114,7 +114,7 @@ export class Replica implements ClusterApi {
     const { wal, state: recoveredState } = await Wal.open(join(config.dataDir, 'wal'), { inlineSyncMsMax: WAL_INLINE_SYNC_MS_MAX });
     let stateMachine: StateMachine | null = null;
     try {
-      stateMachine = await StateMachine.open(join(config.dataDir, 'state'));
+      stateMachine = await StateMachine.open(join(config.dataDir, 'state'), { storeDelayMs: config.storeDelayMs });
       const sink = new StagingSnapshotSink(join(config.dataDir, 'snapshots-incoming'));
       await sink.init();
 

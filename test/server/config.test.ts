@@ -11,6 +11,8 @@ describe('server config', () => {
     const c = parseServerConfig(base, {});
     expect(c.peers.map((p) => p.id)).toEqual(['n1', 'n2', 'n3']);
     expect(c).toMatchObject({ tickIntervalMs: 100, heartbeatIntervalMs: 100, electionTimeoutMs: 1000, advertise: '127.0.0.1:7001', join: null });
+    expect(c.storeDelayMs).toBe(5);
+    expect(parseServerConfig({ ...base, 'store-delay-ms': '0' }, {}).storeDelayMs).toBe(0);
   });
 
   it('takes EDGERNETES_* variables, flags winning', () => {
@@ -38,6 +40,8 @@ describe('server config', () => {
     ['election <= heartbeat', { ...base, 'election-timeout-ms': '100' }, /greater than --heartbeat-interval-ms/],
     ['heartbeat not multiple of tick', { ...base, 'tick-interval-ms': '30' }, /--heartbeat-interval-ms .*multiple of --tick-interval-ms/],
     ['bad log level', { ...base, 'log-level': 'loud' }, /--log-level .*"loud" is not one of/],
+    ['store delay too long', { ...base, 'store-delay-ms': '5000' }, /--store-delay-ms \(EDGERNETES_STORE_DELAY_MS\): "5000" is not an integer from 0 to 1000/],
+    ['store delay not a number', { ...base, 'store-delay-ms': '2ms' }, /--store-delay-ms .*"2ms" is not an integer from 0 to 1000/],
   ];
   for (const [name, flags, message] of cases) {
     it(`rejects ${name}`, () => {
