@@ -96,9 +96,9 @@ export class SessionTable {
   /** Insertion order is LRU order: the first head is the least recently used. */
   private readonly heads = new Map<string, SessionHead>();
   /**
-   * Clients whose head changed in the batch being applied: written once by
-   * writeChangedHeads() at the end of the batch, not once per command (a client
-   * with many writes in flight changes its head on every one of them).
+   * Clients whose head changed since the last LevelDB write: written once by
+   * writeChangedHeads() when the next one is sealed, not once per command (a
+   * client with many writes in flight changes its head on every one of them).
    */
   private readonly changed = new Set<string>();
 
@@ -162,7 +162,7 @@ export class SessionTable {
     while (this.heads.size > sessionsMax) this.evictOldest(batch);
   }
 
-  /** Stages the heads record() changed in this batch; call once per batch, before writing it. */
+  /** Stages the heads record() changed since the last call; call once per LevelDB write, before submitting it. */
   writeChangedHeads(batch: BatchWrites): void {
     for (const clientId of this.changed) batch.put(sessionKey(clientId), encodeHead(this.heads.get(clientId)!));
     this.changed.clear();

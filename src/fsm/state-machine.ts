@@ -151,6 +151,10 @@ export class StateMachine {
       () => this.db,
       { delayMs: settings.storeDelayMs, writesMax: settings.storeWritesMax, sync: settings.syncWrites },
       {
+        seal: (batch, meta) => {
+          this.sessions.writeChangedHeads(batch);
+          batch.put(META_KEY, encodeRecord(meta));
+        },
         stored: (storedMeta, events) => {
           this.meta = storedMeta;
           this.hub.publish(events, storedMeta.revision);
@@ -270,8 +274,6 @@ export class StateMachine {
     };
     try {
       for (const entry of fresh) results.push(await applyEntry(ctx, entry));
-      this.sessions.writeChangedHeads(ctx.batch);
-      ctx.batch.put(META_KEY, encodeRecord(ctx.meta));
     } catch (err) {
       const failed = new StateMachineFailedError('applying a batch failed; reopen the state machine to recover', { cause: err });
       this.poison(err);

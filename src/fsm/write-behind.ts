@@ -17,8 +17,8 @@
  *
  * Safe because every applied entry is already durable in the Raft log: after a
  * crash the state machine replays from the applied index LevelDB holds. Each
- * LevelDB batch carries the meta record of its newest apply, so what LevelDB
- * holds is always exactly "every entry up to its applied index".
+ * LevelDB batch is sealed with the meta record of its newest apply (hooks.seal),
+ * so what LevelDB holds is always exactly "every entry up to its applied index".
  *
  * Bounds: at most two batches in memory (one pending, one being written), the
  * pending one at most `writesMax` keys plus the one apply that crossed it.
@@ -39,6 +39,12 @@ export interface WriteBehindOptions {
 }
 
 export interface WriteBehindHooks {
+  /**
+   * Stages what belongs to a LevelDB write rather than to each apply (the meta
+   * record of its newest apply, changed session heads), just before it is
+   * submitted; no apply is staging then.
+   */
+  seal(batch: BatchWrites, meta: MetaState): void;
   /** A batch is in LevelDB: `meta` is what it holds now; `events` are its applies' events, in order. */
   stored(meta: MetaState, events: readonly WatchEvent[]): void;
   /** A LevelDB write failed: nothing is written after it. Returns the error its waiters get. */
@@ -195,6 +201,7 @@ export class WriteBehind {
     this.due = false;
     this.pending = null;
     this.inFlight = gathered;
+    this.hooks.seal(gathered.batch, gathered.meta);
     gathered.batch.write({ sync: this.options.sync }).then(
       () => this.landed(gathered),
       (err: unknown) => this.writeFailed(gathered, err),

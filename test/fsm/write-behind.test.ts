@@ -1,6 +1,6 @@
 /**
  * Goal: the write-behind writes what was applied, in order and only whole
- * applies: with delayMs 0 on the next turn of the event loop; a discarded
+ * applies, each write sealed with its newest apply's meta: with delayMs 0 on the next turn of the event loop; a discarded
  * pending batch (an apply failed half-way) never reaches LevelDB, its waiters
  * and every later call get the failure, and the batch in flight still lands;
  * a write failing while an apply stages is that apply's failure too.
@@ -30,6 +30,7 @@ async function rig(delayMs: number) {
     () => db,
     { delayMs, writesMax: 1000, sync: false },
     {
+      seal: (batch, meta) => batch.put('_sealed', Buffer.from(String(meta.appliedIndex))),
       stored: (meta) => stored.push(meta.appliedIndex),
       failed: (err) => new Error(`store failed: ${String(err)}`),
     },
@@ -58,6 +59,7 @@ describe('WriteBehind', () => {
     const third = applyOne(writeBehind, 3, 'b', '3'); // same pending batch as the second
     await Promise.all([second, third]);
     expect([read(db, 'a'), read(db, 'b')]).toEqual(['2', '3']);
+    expect(read(db, '_sealed')).toBe('3'); // each write sealed once, with its newest apply's meta
     expect(stored).toEqual([1, 3]);
     expect(writeBehind.idle).toBe(true);
   });
