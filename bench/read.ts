@@ -14,7 +14,7 @@
  * `edgernetes_all_endpoints` spread evenly over the three replicas (followers
  * serve two thirds: linearizable ones after asking the leader for the read
  * index, stale ones locally). Before each mode's first run every system is
- * primed with P seconds of its reads at 64 in flight, not measured, as the write
+ * primed with P seconds of its reads at each concurrency measured, not measured, as the write
  * bench does. As in the write bench, `server_cpu_per_op_ms`
  * is the CPU time of all three server processes per read.
  * Prints a table, stores bench/results/read.{json,svg}, and ends with one JSON
@@ -67,7 +67,7 @@ async function measure(clusters: Clusters, o: LoadBenchOptions): Promise<Record<
         edgernetes: (ours) => edgernetesGetOp(ours, { stale }),
         etcd: (etcdClient) => etcdRangeOp(etcdClient, { serializable: stale }),
       });
-      await primeSystems(systems, o.primeSeconds);
+      await primeSystems(systems, o.primeSeconds, o.concurrencies);
       for (const concurrency of o.concurrencies) {
         const figures = await medianLoadFigures(systems, loadShape(o, concurrency), o.rounds, 'reads');
         entries.push(comparisonEntry({ mode, concurrency }, figures));

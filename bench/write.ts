@@ -14,8 +14,9 @@
  * - `edgernetes_all_endpoints`: writes spread evenly over all three replicas
  *   (clients holding all endpoints, each preferring another replica), so two
  *   thirds are forwarded by followers to the leader.
- * First every system is primed: P seconds (default 5) of writes at 64 in flight,
- * not measured, so both are measured as long-running servers (primeSystems).
+ * First every system is primed: P seconds (default 5) of writes at each
+ * concurrency measured, not measured, so both are measured as long-running
+ * servers (primeSystems).
  * Each concurrency runs R alternating rounds (A B C, C B A, …); the figures
  * are the medians over rounds, and `ratio_<figure>` = edgernetes / etcd.
  * Besides throughput and latency, `server_cpu_per_op_ms`: the CPU time of all
@@ -39,7 +40,7 @@ async function measure(clusters: Clusters, o: LoadBenchOptions): Promise<Record<
       edgernetes: (ours) => edgernetesPutOp(ours, value),
       etcd: (etcdClient) => etcdPutOp(etcdClient, value),
     });
-    await primeSystems(systems, o.primeSeconds);
+    await primeSystems(systems, o.primeSeconds, o.concurrencies);
     const entries: Record<string, unknown>[] = [];
     for (const concurrency of o.concurrencies) {
       entries.push(comparisonEntry({ concurrency }, await medianLoadFigures(systems, loadShape(o, concurrency), o.rounds, 'writes')));

@@ -22,7 +22,7 @@ export interface CommonOptions {
 export interface LoadBenchOptions extends CommonOptions {
   readonly seconds: number;
   readonly warmupSeconds: number;
-  /** Unmeasured load each system gets before the first measured run (see primeSystems). */
+  /** Unmeasured load each system gets at each measured concurrency before the first measured run (see primeSystems). */
   readonly primeSeconds: number;
   readonly rounds: number;
   readonly concurrencies: readonly number[];

@@ -160,24 +160,33 @@ async function measuredRun(system: LoadSystem, shape: LoadShape, noun: string): 
   return { result, figures: { ...loadFigures(result, noun), server_cpu_per_op_ms: settled > 0 ? cpuMs / settled : 0 } };
 }
 
-/** Ops in flight while priming (see primeSystems). */
-export const PRIME_CONCURRENCY = 64;
-
 /**
  * Primes every system before anything is measured: `seconds` of its load at
- * PRIME_CONCURRENCY in flight, not measured. A server that has run a while is
- * what users meet: the V8 JIT compiles our hot paths (and the load generator's
- * client code) only after thousands of calls, and a cold Node process runs them
- * at half speed or less; etcd, compiled ahead of time, is unaffected. Both
+ * each concurrency in `concurrencies` (the ones the bench measures), not
+ * measured. A server that has run a while is what users meet: the V8 JIT
+ * compiles our hot paths (and the load generator's client code) only after
+ * thousands of calls, and a cold Node process runs them at half speed or
+ * less; etcd, compiled ahead of time, is unaffected. Each load shape takes
+ * its own paths (one write in flight never batches; 256 always does), so
+ * priming at one concurrency left another's first rounds still compiling:
+ * after 5 s at 64 in flight, the first 5 s at 1 in flight optimized ~150 more
+ * functions per replica and ran 15 % slower than the rounds after it. Both
  * sides get the same priming. Errors fail the bench (they would skew it).
  */
-export async function primeSystems(systems: Readonly<Record<string, LoadSystem>>, seconds: number): Promise<void> {
+export async function primeSystems(
+  systems: Readonly<Record<string, LoadSystem>>,
+  seconds: number,
+  concurrencies: readonly number[],
+): Promise<void> {
   if (seconds === 0) return;
   for (const [name, system] of Object.entries(systems)) {
-    const op = await system.prepare();
-    const result = await runLoad(op, { concurrency: PRIME_CONCURRENCY, durationMs: seconds * 1_000 });
-    if (result.errors > 0) {
-      throw new PrimeError(`priming ${name}: ${result.errors} of ${result.errors + result.ops} ops failed, e.g. ${result.errorSamples[0]}`);
+    for (const concurrency of concurrencies) {
+      const op = await system.prepare();
+      const result = await runLoad(op, { concurrency, durationMs: seconds * 1_000 });
+      if (result.errors > 0) {
+        const failed = `${result.errors} of ${result.errors + result.ops} ops failed, e.g. ${result.errorSamples[0]}`;
+        throw new PrimeError(`priming ${name} at ${concurrency} in flight: ${failed}`);
+      }
     }
   }
 }

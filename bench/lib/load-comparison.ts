@@ -12,7 +12,6 @@ import { loadBenchOptions, LOAD_ARG_OPTIONS, type LoadBenchOptions } from './edg
 import {
   clusterSettings,
   machineSettings,
-  PRIME_CONCURRENCY,
   runningPids,
   startClusters,
   stopClusters,
@@ -102,7 +101,7 @@ export function loadSettings(
     run_s: o.seconds,
     warmup_s: o.warmupSeconds,
     prime_s: o.primeSeconds,
-    prime_concurrency: PRIME_CONCURRENCY,
+    prime_concurrencies: o.concurrencies,
     rounds: o.rounds,
     machine: machineSettings(loadAverageAtStart),
   };

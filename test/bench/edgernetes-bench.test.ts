@@ -75,7 +75,7 @@ describe('Edgernetes benches (real 3-replica clusters on 127.0.0.1)', () => {
       value_bytes: 256,
       rounds: 1,
       prime_s: 0.2,
-      prime_concurrency: 64,
+      prime_concurrencies: [1, 4],
     });
     expect(lines.some((l) => l.includes('writes_per_s') && l.includes('┌'))).toBe(true);
     expectStoredAlike(dir, 'write', last);
