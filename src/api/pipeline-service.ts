@@ -13,6 +13,7 @@ import type { PipelineRequest, PipelineResponse, PipelineServer } from '../gen/e
 import { forwardedByOf, requestContext, type CallContext, type CallDefaults } from './call.js';
 import type { KvHandlers } from './kv-service.js';
 import { invalidArgument, toServiceError } from './status.js';
+import { UndecodableRequest } from './undecodable.js';
 
 export const PIPELINE_IN_FLIGHT_MAX_DEFAULT = 1024;
 
@@ -85,7 +86,16 @@ function runStream(
     stopping = true;
     endIfDone();
   });
-  call.on('data', (request: PipelineRequest) => {
+  call.on('data', (request: PipelineRequest | UndecodableRequest) => {
+    if (request instanceof UndecodableRequest) {
+      // No id to answer by: the stream ends with the status, as a broken client needs to hear.
+      if (!closed) {
+        closed = true;
+        unregister();
+        call.emit('error', toServiceError(request.error()));
+      }
+      return;
+    }
     if (stopping) {
       answer({ id: request.id, error: { code: Code.UNAVAILABLE, message: 'this replica is stopping; retry on another' } });
       return;

@@ -1,4 +1,4 @@
-/** Registers every API service of a replica on its gRPC server. */
+/** Registers every API service of a replica on its gRPC server (undecodable requests: undecodable.ts). */
 import type * as grpc from '@grpc/grpc-js';
 import { clusterService, type ClusterApi } from '../api/cluster-service.js';
 import { healthService } from '../api/health-service.js';
@@ -8,6 +8,7 @@ import { nodesService } from '../api/nodes-service.js';
 import { modelsService } from '../api/models-service.js';
 import { deploymentsService } from '../api/deployments-service.js';
 import { watchService } from '../api/watch-service.js';
+import { register } from '../api/undecodable.js';
 import { NodesService } from '../gen/edgernetes/api/v1/nodes.js';
 import { ModelsService } from '../gen/edgernetes/api/v1/models.js';
 import { DeploymentsService } from '../gen/edgernetes/api/v1/deployments.js';
@@ -29,13 +30,13 @@ export function registerServices(server: grpc.Server, replica: ClusterApi): Serv
   const defaults = { requestTimeoutMs: REQUEST_TIMEOUT_MS_DEFAULT };
   const pipelines = new PipelineStreams();
   const kv = kvHandlers(replica);
-  server.addService(KVService, kvService(kv, defaults));
-  server.addService(PipelineService, pipelineService(kv, defaults, pipelines));
-  server.addService(ClusterService, clusterService(replica, defaults));
-  server.addService(NodesService, nodesService(replica, defaults));
-  server.addService(ModelsService, modelsService(replica, defaults));
-  server.addService(DeploymentsService, deploymentsService(replica, defaults));
-  server.addService(WatchService, watchService(replica));
-  server.addService(HealthService, healthService(() => replica.leaderId() !== '', defaults));
+  register(server, KVService, kvService(kv, defaults));
+  register(server, PipelineService, pipelineService(kv, defaults, pipelines));
+  register(server, ClusterService, clusterService(replica, defaults));
+  register(server, NodesService, nodesService(replica, defaults));
+  register(server, ModelsService, modelsService(replica, defaults));
+  register(server, DeploymentsService, deploymentsService(replica, defaults));
+  register(server, WatchService, watchService(replica));
+  register(server, HealthService, healthService(() => replica.leaderId() !== '', defaults));
   return { pipelines };
 }
