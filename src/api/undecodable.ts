@@ -36,7 +36,8 @@ export function register<I extends UntypedServiceImplementation>(server: Server,
   const guarded: UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(definition) as [string, MethodDefinition<unknown, unknown>][]) {
     tolerant[name] = { ...method, requestDeserialize: (bytes: Buffer) => decodeOrMark(method, bytes) };
-    guarded[name] = guard(method, implementation[name]!);
+    const handler = implementation[name];
+    if (handler !== undefined) guarded[name] = guard(method, handler); // a missing one stays UNIMPLEMENTED
   }
   server.addService(tolerant, guarded);
 }
