@@ -14,8 +14,8 @@
  * `edgernetes_all_endpoints` spread evenly over the three replicas (followers
  * serve two thirds: linearizable ones after asking the leader for the read
  * index, stale ones locally). Before each mode's first run every system is
- * primed with P seconds of its reads at each concurrency measured, not measured, as the write
- * bench does. As in the write bench, `server_cpu_per_op_ms`
+ * primed with P seconds of its reads at each concurrency it measures
+ * (unmeasured), as the write bench does. As in the write bench, `server_cpu_per_op_ms`
  * is the CPU time of all three server processes per read.
  * Prints a table, stores bench/results/read.{json,svg}, and ends with one JSON
  * line: {"bench":"read","results":[{"mode":…,"concurrency":…,"edgernetes":{"reads_per_s":…,

@@ -15,7 +15,7 @@
  *   (clients holding all endpoints, each preferring another replica), so two
  *   thirds are forwarded by followers to the leader.
  * First every system is primed: P seconds (default 5) of writes at each
- * concurrency measured, not measured, so both are measured as long-running
+ * concurrency it measures (unmeasured), so both are measured as long-running
  * servers (primeSystems).
  * Each concurrency runs R alternating rounds (A B C, C B A, …); the figures
  * are the medians over rounds, and `ratio_<figure>` = edgernetes / etcd.
