@@ -4,7 +4,7 @@
 // (never INTERNAL; undecodable bytes: INVALID_ARGUMENT naming the method and
 // the decoder's reason), and the replica keeps serving afterwards.
 // Method: a real 1-replica cluster in process; a generic grpc-js client sends
-// raw bytes to every method of Nodes, Models, Deployments and Watch. Random
+// raw bytes to every method of Nodes, Models, Deployments, Watch, KV and Health. Random
 // inputs come from a seeded PRNG (the seed is printed in the failure message)
 // and the number of cases is fixed, so a run is bounded and repeatable.
 import { Client, credentials, Metadata, status as Code, type ServiceError } from '@grpc/grpc-js';
@@ -15,6 +15,8 @@ import { ModelSpec, ModelsService } from '../../src/gen/edgernetes/api/v1/models
 import { NodeRegistration, NodesService } from '../../src/gen/edgernetes/api/v1/nodes.js';
 import { WatchService } from '../../src/gen/edgernetes/api/v1/watch.js';
 import { PipelineService } from '../../src/gen/edgernetes/api/v1/pipeline.js';
+import { KVService } from '../../src/gen/edgernetes/api/v1/kv.js';
+import { HealthService } from '../../src/gen/grpc/health/v1/health.js';
 import type { Replica } from '../../src/server/replica.js';
 import { clientOf, endpointOf, modelSpec, registration, startSingle, stopAll } from './helpers.js';
 
@@ -27,7 +29,8 @@ interface Method {
   readonly responseStream: boolean;
 }
 
-const METHODS: Method[] = [NodesService, ModelsService, DeploymentsService, WatchService].flatMap((service) =>
+// Cluster's methods are left out: random bytes that decode into a membership change could act on the one replica.
+const METHODS: Method[] = [NodesService, ModelsService, DeploymentsService, WatchService, KVService, HealthService].flatMap((service) =>
   Object.values(service).map((m) => ({ path: m.path, responseStream: m.responseStream })),
 );
 
