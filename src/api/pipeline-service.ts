@@ -86,12 +86,16 @@ function runStream(
     stopping = true;
     endIfDone();
   });
+  // Nothing more can be sent: the client went away (cancel, broken connection), or the stream failed.
+  const gone = (): void => {
+    closed = true;
+    unregister();
+  };
   call.on('data', (request: PipelineRequest | UndecodableRequest) => {
     if (request instanceof UndecodableRequest) {
       // No id to answer by: the stream ends with the status, as a broken client needs to hear.
       if (!closed) {
-        closed = true;
-        unregister();
+        gone();
         call.emit('error', toServiceError(request.error()));
       }
       return;
@@ -117,11 +121,6 @@ function runStream(
     requestsEnded = true;
     endIfDone();
   });
-  // The client went away (cancel, broken connection): nothing more can be sent.
-  const gone = (): void => {
-    closed = true;
-    unregister();
-  };
   call.on('cancelled', gone);
   call.on('error', gone);
 }
