@@ -167,6 +167,7 @@ export class Replica implements ClusterApi {
         config: { selfId: nodeId(config.id), peers },
         handlers: {
           onMessages: (messages) => driverRef?.receive(messages),
+          onSnapshot: async (message) => driverRef?.receiveSnapshot(message),
           onPeerUnreachable: (peer) => driverRef?.peerUnreachable(peer),
           onPeerRefused: (refusal) => (driverRef === null ? undefined : reportRefusal(driverRef, refusal)),
         },
@@ -187,10 +188,7 @@ export class Replica implements ClusterApi {
         network: transport,
         stateMachine: sm,
         snapshots: {
-          send: async (message) => {
-            const source = await sm.createSnapshot();
-            await transport.sendSnapshot(message, frameChunks(source));
-          },
+          send: async (message) => transport.sendSnapshot(message, frameChunks(await sm.createSnapshot())),
           installStaged: (message) => sink.install(message, sm),
           syncStateMachine: () => sm.sync(),
         },

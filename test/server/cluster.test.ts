@@ -139,6 +139,10 @@ describe('3-replica control plane (real processes)', () => {
     // It caught up through a snapshot (the log it needed was compacted), not by replaying entries.
     const log = await readFile(`${cluster.member(victim).dataDir}.log`, 'utf8');
     expect(log).toContain("installed the leader's snapshot");
+    // Once: the leader hears "finished" only after the install, so its next probe is not refused.
+    const leaderLog = await readFile(`${cluster.member(leader).dataDir}.log`, 'utf8');
+    const sent = leaderLog.split('\n').filter((line) => line.includes('"sent a snapshot"') && line.includes(`"peer":"${victim}"`));
+    expect(sent).toHaveLength(1);
   }, 90_000);
 
   it('adds a 4th member at runtime (learner, promoted when caught up) and removes one', async () => {

@@ -17,7 +17,7 @@
  * its owner, which stops it; waiters then fail with the removal's message.
  */
 import type { RaftCore, RaftStatus } from '../core/api.js';
-import { NotLeaderError } from '../core/errors.js';
+import { assert, NotLeaderError } from '../core/errors.js';
 import { EntryType, MessageType, type ConfChange, type Entry, type HardState, type LogIndex, type Message, type NodeId, type Ready, type Snapshot, type SnapshotMetadata, type Term } from '../core/types.js';
 import { ProposalLostError, RequestTimeoutError, StoppedError } from './errors.js';
 import { CommitNoticeHold } from './commit-notices.js';
@@ -28,10 +28,19 @@ import { RemovalWatch, type RemovedListener } from './removal-watch.js';
 import { RemovalRule, type RefusalEvidence } from './removal.js';
 import { Waiters } from './waiters.js';
 
+/** What one finished snapshot transfer moved, and how long it took (installing included). */
+export interface SnapshotSent {
+  readonly bytes: number;
+  readonly durationMs: number;
+}
+
 /** Snapshot I/O the driver delegates (it needs the state machine and the transport). */
 export interface SnapshotPort {
-  /** Stream the current state-machine snapshot to the follower named in `message`. Rejects on failure. */
-  send(message: Message): Promise<void>;
+  /**
+   * Stream the current state-machine snapshot to the follower named in
+   * `message`; resolves once the follower installed it. Rejects on failure.
+   */
+  send(message: Message): Promise<SnapshotSent>;
   /**
    * A Snap message arrived after its data was staged by the transport's sink:
    * restore the state machine from it. Returns false when nothing usable is staged.
@@ -142,12 +151,12 @@ export class RaftDriver<R> {
     return () => this.leaderListeners.delete(listener);
   }
 
-  /** Messages from peers (transport callback). Snap messages install their staged data first. */
+  /** Messages from peers (transport callback); a Snap comes through receiveSnapshot instead. */
   receive(messages: readonly Message[]): void {
     if (this.state !== 'running') return;
     for (const m of messages) {
-      if (m.type === MessageType.Snap) this.receiveSnapshot(m);
-      else this.core.step(m);
+      assert(m.type !== MessageType.Snap, 'a Snap message arrives with its transfer (receiveSnapshot)');
+      this.core.step(m);
     }
     this.scheduleLoop();
   }
@@ -387,7 +396,11 @@ export class RaftDriver<R> {
     this.options.snapshots
       .send(message)
       .then(
-        () => this.core.reportSnapshot(to, 'finished'),
+        (sent) => {
+          const index = message.snapshot?.metadata.index;
+          this.options.logger.info({ peer: to, index, bytes: sent.bytes, durationMs: sent.durationMs }, 'sent a snapshot');
+          this.core.reportSnapshot(to, 'finished');
+        },
         (err: unknown) => {
           this.options.logger.warn({ peer: to, err: (err as Error).message }, 'snapshot transfer failed');
           this.core.reportSnapshot(to, 'failed');
@@ -399,18 +412,26 @@ export class RaftDriver<R> {
       });
   }
 
-  /** A follower installs the leader's snapshot: data first (state machine), then the core. */
-  private receiveSnapshot(message: Message): void {
+  /**
+   * A follower installs the leader's snapshot (transport callback, when the
+   * transfer is staged): data first (state machine), then the core. Resolves
+   * once both happened, or the snapshot turned out not to be needed; the
+   * transport answers the leader only then, so the leader's next probe finds
+   * the new log instead of being refused (and sending everything again).
+   */
+  receiveSnapshot(message: Message): Promise<void> {
     const metadata = message.snapshot?.metadata;
-    if (metadata === undefined) return;
-    if (metadata.index <= this.core.status().hardState.commit) return; // the core would ignore it too
-    this.applyTail = this.applyTail.then(async () => {
+    if (this.state !== 'running' || metadata === undefined) return Promise.resolve();
+    if (metadata.index <= this.core.status().hardState.commit) return Promise.resolve(); // the core would ignore it too
+    const done = this.applyTail.then(async () => {
       const installed = await this.options.snapshots.installStaged(message);
       if (!installed || this.state !== 'running') return;
       this.core.step(message);
       this.scheduleLoop();
     });
-    this.applyTail.catch((err: unknown) => this.fail(err as Error));
+    this.applyTail = done;
+    done.catch((err: unknown) => this.fail(err as Error));
+    return done;
   }
 
   private async persistReceivedSnapshot(snapshot: Snapshot): Promise<void> {

@@ -8,8 +8,10 @@
  * between chunks may exceed snapshotIdleTimeoutMs. Chunks are written through
  * the driver's SnapshotSink one at a time (the call is read one message at a
  * time, so a slow sink applies backpressure to the sender). On the chunk
- * marked `last`: sink.finish(), then the Snap message goes to the core, then
- * the sender gets `accepted`. Any failure aborts the sink's writer and answers
+ * marked `last`: sink.finish(), then the Snap message is delivered (the
+ * follower installs the data and steps its core), then the sender gets
+ * `accepted` — or `sink-failed` if the delivery failed. The idle limit stops
+ * at the last chunk; the install counts against snapshotTimeoutMs only. Any failure aborts the sink's writer and answers
  * with the reason; a newer transfer from the same peer supersedes an older one.
  */
 import { crc32c } from '@node-rs/crc32';
@@ -42,8 +44,8 @@ export interface ReceiverDeps {
   readonly config: TransportConfig;
   readonly sink: SnapshotSink;
   readonly faults: FaultPoints;
-  /** Hands the Snap message to the core (after the sink finished). */
-  deliver(peer: NodeId, message: Message): void;
+  /** Hands the Snap message over (after the sink finished); the ack waits for it. */
+  deliver(peer: NodeId, message: Message): Promise<void>;
 }
 
 export interface TransferOutcome {
@@ -84,7 +86,8 @@ export class InboundTransfer {
     this.touch();
     try {
       const message = await this.receiveAll();
-      this.deps.deliver(this.peer, message);
+      clearTimeout(this.idleTimer ?? undefined);
+      await sinkCall(() => this.deps.deliver(this.peer, message));
       return { ack: this.ack(true, null), error: null };
     } catch (err) {
       const error = this.failure ?? classify(err);

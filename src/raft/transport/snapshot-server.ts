@@ -26,7 +26,8 @@ export interface SnapshotServerDeps {
   counters(peer: NodeId): PeerCounters | undefined;
   /** False while not started or stopping: calls are refused as UNAVAILABLE. */
   accepting(): boolean;
-  deliver(peer: NodeId, message: Message): void;
+  /** Hands over the Snap message of a finished transfer; the ack waits for the promise (TransportHandlers.onSnapshot). */
+  deliver(peer: NodeId, message: Message): Promise<void>;
   reject(peer: NodeId | null, error: InboundRejectedError): void;
   /** What our configuration says about a caller refused as unknown (see refusal.ts). */
   readonly membership?: MembershipOracle;

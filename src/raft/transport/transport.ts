@@ -10,6 +10,8 @@
  *         a Snap message → t.sendSnapshot(msg, stateMachine.snapshotChunks())
  *           .then(() => core.reportSnapshot(to, 'finished'), () => core.reportSnapshot(to, 'failed'));
  *   handlers.onMessages(batch)      → core.step(m) for each (on the driver loop)
+ *   handlers.onSnapshot(snap)       → install the staged data, then core.step(snap); the
+ *                                     transfer is acknowledged when the returned promise settles
  *   handlers.onPeerUnreachable(p)   → core.reportUnreachable(p)
  *   handlers.onMessagesDropped(p,…) → e.g. core.reportUnreachable(p) on a leader
  *   handlers.onPeerRefused(r)       → a peer does not count us as a peer (removed?)
@@ -64,6 +66,16 @@ import {
 export interface TransportHandlers {
   /** A validated batch from one peer, in the order it sent them. Must not block. */
   onMessages(messages: readonly Message[]): void;
+  /**
+   * The Snap message of a transfer the sink has finished. The sender gets its
+   * answer only when the returned promise settles (accepted if it resolves):
+   * a follower installs the staged data and steps its core first, so the
+   * leader, which probes the follower's log as soon as it hears "finished",
+   * never probes a log still being replaced — it would be refused and send
+   * the whole snapshot again. Must not block; the promise may take as long as
+   * the install.
+   */
+  onSnapshot(message: Message): Promise<void>;
   /** A stream with `peer` broke; fired once per outage (see PeerHealth). */
   onPeerUnreachable(peer: NodeId): void;
   /** Outbound messages that were not sent (Raft tolerates the loss). */
@@ -151,8 +163,8 @@ export class PeerTransport {
       isPeer: (id) => this.peers.has(id as NodeId),
       counters: (peer) => this.peers.get(peer)?.counters,
       accepting: () => this.lifecycle === 'started',
-      deliver: (_peer, message) => {
-        if (this.lifecycle === 'started') this.handlers.onMessages([message]);
+      deliver: async (_peer, message) => {
+        if (this.lifecycle === 'started') await this.handlers.onSnapshot(message);
       },
       reject: (peer, error) => this.rejectInbound(peer, error),
       membership: options.membership,

@@ -103,9 +103,15 @@ export class Recorder {
   /** The first 10 000 drop reports; droppedCount counts every dropped message. */
   readonly dropped: { peer: NodeId; messages: readonly Message[]; error: MessageDropError }[] = [];
   droppedCount = 0;
+  /** What a delivered snapshot waits for before its transfer is answered (a follower's install). */
+  install: (message: Message) => Promise<void> = async () => {};
   readonly handlers = {
     onMessages: (batch: readonly Message[]) => {
       this.messages.push(...batch);
+    },
+    onSnapshot: async (message: Message) => {
+      this.messages.push(message);
+      await this.install(message);
     },
     onPeerUnreachable: (peer: NodeId) => {
       this.unreachable.push({ peer, atMs: performance.now() });

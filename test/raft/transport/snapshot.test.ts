@@ -85,6 +85,28 @@ describe('snapshot transfer', () => {
     expect(b.transport.stats().peers[a.id]).toMatchObject({ snapshotsReceived: 1, snapshotBytesReceived: data.length });
   });
 
+  it('answers the sender once the delivered snapshot is installed, and sink-failed if that fails', async () => {
+    const [a, b] = await pair({}, { config: { snapshotIdleTimeoutMs: 200 } });
+    let open!: () => void;
+    b.recorder.install = () => new Promise<void>((resolve) => (open = resolve));
+    let settled = false;
+    const sending = a.transport.sendSnapshot(snapMessage(a, b), chunksOf(pseudoRandomBytes(100_000, 3), 10_000));
+    void sending.finally(() => (settled = true)).catch(() => {});
+    await waitFor('snapshot delivered', () => b.recorder.messages.length === 1);
+    await sleep(400); // longer than the receiver's idle limit: installing is not idling
+    expect(settled).toBe(false);
+    open();
+    expect((await sending).bytes).toBe(100_000);
+
+    b.recorder.install = async () => {
+      throw new Error('restore failed');
+    };
+    const failed = await rejectionOf(a.transport.sendSnapshot(snapMessage(a, b), chunksOf(pseudoRandomBytes(1000, 4), 100)));
+    expect(failed).toBeInstanceOf(SnapshotRejectedError);
+    expect((failed as SnapshotRejectedError).reason).toBe('sink-failed');
+    expect(failed.message).toMatch(/restore failed/);
+  });
+
   it('sends an empty snapshot as header plus one empty last chunk', async () => {
     const [a, b] = await pair();
     const result = await a.transport.sendSnapshot(snapMessage(a, b), chunksOf(new Uint8Array(0), 1));
