@@ -70,8 +70,13 @@ export function snapshotSource(
 
 /** Bytes counted per pair beyond its key and value (MessagePack framing). */
 const PAIR_OVERHEAD_BYTES = 10;
-/** Entries fetched from LevelDB per step. */
-const FETCH_ENTRIES = 256;
+/**
+ * Entries fetched from LevelDB per step at most (the iterator's
+ * highWaterMarkBytes, one chunk, bounds a step's bytes). Each step is a round
+ * trip through the thread pool: 256 per step made iterating 6.6 MB take ~85 ms
+ * instead of ~57 ms.
+ */
+const FETCH_ENTRIES_MAX = 4096;
 
 /**
  * Streams the view `snapshot` of `db`. The caller owns `snapshot` and closes
@@ -90,7 +95,7 @@ export async function* streamSnapshot(
   let total = 0;
   try {
     for (;;) {
-      const entries = await iterator.nextv(FETCH_ENTRIES);
+      const entries = await iterator.nextv(FETCH_ENTRIES_MAX);
       if (entries.length === 0) break;
       for (const [key, value] of entries) {
         pairs.push(key, value);
