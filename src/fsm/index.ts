@@ -14,6 +14,7 @@ export { WATCH_KINDS, type ChangeEvent, type WatchEvent, type WatchKind } from '
 export type { Watcher, WatchBatch, WatchOptions } from './watch.js';
 export type { AssignmentFilter, ModelFilter, Page, PageRequest, ReadView } from './reads.js';
 export type { SnapshotChunk } from './snapshot-format.js';
+export type { RestoreBuild } from './restore.js';
 export {
   DEFAULT_LOCAL_SETTINGS,
   DEFAULT_REPLICATED_LIMITS,

@@ -10,8 +10,9 @@
  * revision, store format).
  */
 import { rm } from 'node:fs/promises';
+import { assert } from '../raft/core/errors.js';
 import { decodeRecord } from './codec.js';
-import { SnapshotCorruptError, SnapshotOutdatedError } from './errors.js';
+import { SnapshotAbortedError, SnapshotCorruptError, SnapshotOutdatedError } from './errors.js';
 import { META_KEY, toBuffer } from './keys.js';
 import { STORE_FORMAT_VERSION, type MetaState } from './meta.js';
 import { decodeChunk, type ChunkBody, type SnapshotChunk, type SnapshotHeader } from './snapshot-format.js';
@@ -54,11 +55,16 @@ class ChunkChecker {
   }
 }
 
-async function writePairs(db: Db, pairs: readonly Uint8Array[]): Promise<void> {
-  if (pairs.length === 0) return;
+/** A Buffer over the same bytes (LevelDB's 'buffer' encoding takes Buffers); no copy. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function writePairs(db: Db, pairs: readonly Uint8Array[]): Promise<void> {
+  if (pairs.length === 0) return Promise.resolve();
   const batch = db.batch();
-  for (let i = 0; i < pairs.length; i += 2) batch.put(Buffer.from(pairs[i]!), Buffer.from(pairs[i + 1]!));
-  await batch.write();
+  for (let i = 0; i < pairs.length; i += 2) batch.put(asBuffer(pairs[i]!), asBuffer(pairs[i + 1]!));
+  return batch.write();
 }
 
 async function verifyMeta(db: Db, header: SnapshotHeader): Promise<void> {
@@ -79,32 +85,71 @@ async function verifyMeta(db: Db, header: SnapshotHeader): Promise<void> {
 }
 
 /**
- * Builds a complete, verified database at `location` (replacing whatever
- * partial build was there) and closes it. Refuses snapshots at or below
- * `appliedIndex`.
+ * A database being built at `location` from snapshot chunks as they arrive
+ * (beside the live one, which it never touches). Calls to add() do not
+ * overlap; each decodes and checks its chunk and starts writing its pairs,
+ * which then proceed while the caller fetches the next chunk (one write in
+ * flight at most: the next add() or finish() waits for it). finish() checks
+ * that the stream was complete, verifies the meta record and closes the
+ * database; abort() closes and removes it. After a failure, only abort().
  */
-export async function buildFromChunks(
-  location: string,
-  chunks: AsyncIterable<SnapshotChunk>,
-  appliedIndex: number,
-): Promise<SnapshotHeader> {
-  await rm(location, { recursive: true, force: true });
-  const db = await openDb(location);
-  try {
-    const checker = new ChunkChecker(appliedIndex);
-    for await (const chunk of chunks) {
-      const body = decodeChunk(chunk);
-      checker.check(body);
-      await writePairs(db, body.pairs);
-    }
-    if (!checker.ended || checker.header === null)
-      throw new SnapshotCorruptError('snapshot stream ended before its final chunk');
-    await verifyMeta(db, checker.header);
-    await db.close();
-    return checker.header;
-  } catch (err) {
-    await db.close();
+export class RestoreBuild {
+  private readonly checker: ChunkChecker;
+  private writing: Promise<void> = Promise.resolve();
+  private state: 'building' | 'finished' | 'aborted' = 'building';
+  private verified: SnapshotHeader | null = null;
+
+  private constructor(
+    readonly location: string,
+    private readonly db: Db,
+    appliedIndex: number,
+  ) {
+    this.checker = new ChunkChecker(appliedIndex);
+  }
+
+  /** Starts an empty build at `location` (replacing whatever partial build was there); refuses snapshots at or below `appliedIndex`. */
+  static async start(location: string, appliedIndex: number): Promise<RestoreBuild> {
     await rm(location, { recursive: true, force: true });
-    throw err;
+    return new RestoreBuild(location, await openDb(location), appliedIndex);
+  }
+
+  /** The verified snapshot's header once finish() resolved; null before. */
+  get header(): SnapshotHeader | null {
+    return this.state === 'finished' ? this.verified : null;
+  }
+
+  async add(chunk: SnapshotChunk): Promise<void> {
+    assert(this.state === 'building', `add() on a ${this.state} restore build`);
+    const body = decodeChunk(chunk);
+    this.checker.check(body);
+    await this.writing;
+    if (this.state !== 'building') throw new SnapshotAbortedError('the snapshot build was dropped while receiving');
+    this.writing = writePairs(this.db, body.pairs);
+    this.writing.catch(() => {}); // observed by the next add() or finish()
+  }
+
+  /** The header of the complete, verified snapshot; the database is closed and ready to swap in. */
+  async finish(): Promise<SnapshotHeader> {
+    assert(this.state === 'building', `finish() on a ${this.state} restore build`);
+    await this.writing;
+    if (!this.checker.ended || this.checker.header === null)
+      throw new SnapshotCorruptError('snapshot stream ended before its final chunk');
+    await verifyMeta(this.db, this.checker.header);
+    await this.db.close();
+    this.state = 'finished';
+    this.verified = this.checker.header;
+    return this.checker.header;
+  }
+
+  /** Drops the build (closed and removed). Idempotent. */
+  async abort(): Promise<void> {
+    if (this.state === 'aborted') return;
+    const wasOpen = this.state === 'building';
+    this.state = 'aborted';
+    if (wasOpen) {
+      await this.writing.catch(() => {});
+      await this.db.close();
+    }
+    await rm(this.location, { recursive: true, force: true });
   }
 }

@@ -37,11 +37,18 @@ import {
   type ReplicatedLimits,
   type StateMachineOptions,
 } from './config.js';
-import { StateMachineClosedError, StateMachineFailedError, StoreOpenError, TooManyReadersError } from './errors.js';
+import {
+  SnapshotAbortedError,
+  SnapshotOutdatedError,
+  StateMachineClosedError,
+  StateMachineFailedError,
+  StoreOpenError,
+  TooManyReadersError,
+} from './errors.js';
 import { META_KEY, toBuffer } from './keys.js';
 import { assertMeta, copyMeta, initialMeta, STORE_FORMAT_VERSION, type MetaState } from './meta.js';
 import { ReadView } from './reads.js';
-import { buildFromChunks } from './restore.js';
+import { RestoreBuild } from './restore.js';
 import type { ApplyResult } from './results.js';
 import { SessionTable } from './sessions.js';
 import type { SnapshotChunk } from './snapshot-format.js';
@@ -120,6 +127,9 @@ export class StateMachine {
   private readers = 0;
   private readersDrained: (() => void) | null = null;
   private swapping: Promise<void> | null = null;
+  /** The snapshot being built beside the live database, or built and not yet installed (see beginRestore). */
+  private build: RestoreBuild | null = null;
+  private restoreSteps: Promise<unknown> = Promise.resolve();
   private snapshotStreams = 0;
   private readonly hub: WatchHub;
   private readonly watchSource: WatchSource;
@@ -352,26 +362,91 @@ export class StateMachine {
 
   /**
    * Installs a snapshot received in chunks: builds and verifies a new database
-   * beside the live one, then swaps it in (crash-safe, see swap.ts). Live
-   * watchers are cancelled (WatchCancelledError 'restored'). On a verification
-   * failure (SnapshotCorruptError, SnapshotOutdatedError) nothing changes.
+   * beside the live one, then swaps it in (beginRestore, installRestore). On a
+   * verification failure (SnapshotCorruptError, SnapshotOutdatedError) nothing
+   * changes.
    */
   async restoreSnapshot(
     chunks: AsyncIterable<SnapshotChunk>,
   ): Promise<{ index: LogIndex; term: Term; revision: number }> {
-    this.checkUsable();
-    assert(!this.applying && !this.restoring, 'restoreSnapshot does not overlap apply or another restore');
-    this.restoring = true;
+    const build = await this.beginRestore();
     try {
-      await this.stored();
-      this.checkUsable();
-      const header = await buildFromChunks(this.paths.restore, chunks, this.meta.appliedIndex);
-      await this.swapDatabase();
-      assert(this.meta.appliedIndex === header.index, 'after a restore the applied index is the snapshot index');
-      return { index: logIndex(header.index), term: term(header.term), revision: header.revision };
-    } finally {
-      this.restoring = false;
+      for await (const chunk of chunks) await build.add(chunk);
+      await build.finish();
+    } catch (err) {
+      await this.dropRestore(build);
+      throw err;
     }
+    return this.installRestore(build);
+  }
+
+  /**
+   * Starts building a database from a snapshot whose chunks arrive over time
+   * (RestoreBuild: add() each chunk, then finish()) beside the live one, which
+   * keeps serving and applying meanwhile. One build at a time: a build still
+   * held (running, or finished and not installed) is aborted, superseded.
+   * A snapshot at or below the applied index is refused at its first chunk.
+   */
+  beginRestore(): Promise<RestoreBuild> {
+    return this.restoreStep(async () => {
+      this.checkUsable();
+      await this.dropHeldBuild();
+      const build = await RestoreBuild.start(this.paths.restore, this.appliedMeta.appliedIndex);
+      this.build = build;
+      return build;
+    });
+  }
+
+  /** Aborts `build` (its directory removed) if it is still the one held; else it was superseded or installed already. */
+  dropRestore(build: RestoreBuild): Promise<void> {
+    return this.restoreStep(async () => {
+      if (this.build === build) await this.dropHeldBuild();
+    });
+  }
+
+  /**
+   * Swaps a finished build in (crash-safe, see swap.ts); live watchers are
+   * cancelled (WatchCancelledError 'restored'). Nothing changes when it throws
+   * SnapshotAbortedError (the build was superseded) or SnapshotOutdatedError
+   * (this state machine applied up to the snapshot meanwhile; the build is
+   * dropped).
+   */
+  installRestore(build: RestoreBuild): Promise<{ index: LogIndex; term: Term; revision: number }> {
+    return this.restoreStep(async () => {
+      this.checkUsable();
+      if (this.build !== build) throw new SnapshotAbortedError('the snapshot build was superseded by a newer one');
+      const header = build.header;
+      assert(header !== null, 'installRestore after the build finished');
+      assert(!this.applying && !this.restoring, 'installRestore does not overlap apply or another restore');
+      this.restoring = true;
+      try {
+        await this.stored();
+        this.checkUsable();
+        if (header.index <= this.meta.appliedIndex) {
+          await this.dropHeldBuild();
+          throw new SnapshotOutdatedError(header.index, this.meta.appliedIndex);
+        }
+        this.build = null; // its directory becomes the live database
+        await this.swapDatabase();
+        assert(this.meta.appliedIndex === header.index, 'after a restore the applied index is the snapshot index');
+        return { index: logIndex(header.index), term: term(header.term), revision: header.revision };
+      } finally {
+        this.restoring = false;
+      }
+    });
+  }
+
+  /** Runs `step` after every earlier start, drop and install of a build: they share one directory. */
+  private restoreStep<T>(step: () => Promise<T>): Promise<T> {
+    const result = this.restoreSteps.then(step);
+    this.restoreSteps = result.catch(() => undefined);
+    return result;
+  }
+
+  private async dropHeldBuild(): Promise<void> {
+    const build = this.build;
+    this.build = null;
+    await build?.abort();
   }
 
   private async swapDatabase(): Promise<void> {
@@ -419,6 +494,8 @@ export class StateMachine {
     assert(!this.applying && !this.restoring, 'close after apply and restore have finished');
     await this.stored().catch(() => undefined); // after a failure nothing more is written; the database still closes
     if ((this.state as Lifecycle) === 'closed') return; // closed by a concurrent call meanwhile
+    await this.restoreStep(() => this.dropHeldBuild()).catch(() => undefined); // a build is only a directory to remove
+    if ((this.state as Lifecycle) === 'closed') return;
     this.state = 'closed';
     this.hub.cancelAll('closed');
     await this.drainReaders();

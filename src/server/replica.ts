@@ -4,7 +4,7 @@
  * clients alike). Built by Replica.start(), ended by stop().
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
@@ -29,7 +29,7 @@ import { Wal } from '../raft/wal/index.js';
 import { bootstrapLog, initialConfIndex, initialState, isFresh, memberContext } from './bootstrap.js';
 import type { ServerConfig } from './config.js';
 import { registerServices, REQUEST_TIMEOUT_MS_DEFAULT, type ServiceHandles } from './services.js';
-import { frameChunks, StagingSnapshotSink } from './snapshot-io.js';
+import { frameChunks, RestoringSnapshotSink } from './snapshot-io.js';
 import { findRunningCluster, joinCluster, type JoinRecord } from './join.js';
 import { RemovalGate } from './removal-gate.js';
 import { removeSelfAsLeader, type SelfRemovalDeps } from './self-removal.js';
@@ -115,8 +115,9 @@ export class Replica implements ClusterApi {
     let stateMachine: StateMachine | null = null;
     try {
       stateMachine = await StateMachine.open(join(config.dataDir, 'state'), { storeDelayMs: config.storeDelayMs });
-      const sink = new StagingSnapshotSink(join(config.dataDir, 'snapshots-incoming'));
-      await sink.init();
+      const sink = new RestoringSnapshotSink(stateMachine);
+      // Where versions before snapshots were restored while received staged them.
+      await rm(join(config.dataDir, 'snapshots-incoming'), { recursive: true, force: true });
 
       const joinPath = join(config.dataDir, 'join.json');
       let recovered = recoveredState;
@@ -189,7 +190,7 @@ export class Replica implements ClusterApi {
         stateMachine: sm,
         snapshots: {
           send: async (message) => transport.sendSnapshot(message, frameChunks(await sm.createSnapshot())),
-          installStaged: (message) => sink.install(message, sm),
+          installStaged: (message) => sink.install(message),
           syncStateMachine: () => sm.sync(),
         },
         logger: logger.child({ component: 'raft' }),

@@ -5,27 +5,34 @@
  * byte stream — [u32 length][u32 crc32c][chunk data] per chunk — that the peer
  * transport carries in its own verified pieces.
  *
- * Receiver (follower): the transport's SnapshotSink writes that byte stream to
- * a staging file (bounded memory: nothing is held whole), fsyncs it on finish,
- * and the driver installs it later — only when its core would accept the
- * snapshot — by feeding the parsed chunks to StateMachine.restoreSnapshot,
- * which builds a new database beside the live one and swaps it in.
+ * Receiver (follower): the transport's SnapshotSink parses the frames as the
+ * bytes arrive and feeds each chunk to a RestoreBuild, which writes a new
+ * database beside the live one while the transfer goes on (so receiving and
+ * building overlap; nothing is held whole in memory). On the last byte the
+ * build is verified and closed; the driver installs it — only when its core
+ * would accept the snapshot — with StateMachine.installRestore, which swaps it
+ * in. A crash before the swap leaves only a partial build, which the state
+ * machine discards when it opens.
  *
  * The data may be newer than the Snap message's metadata (the state machine
  * streams its current applied state, which is at or past the leader's log
  * snapshot). That is safe: the state machine skips entries at or below its
  * applied index, and the core keeps its own, self-consistent log position.
  */
-import { open, mkdir, readdir, rm, rename, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import type { Message, NodeId } from '../raft/core/types.js';
 import type { IncomingSnapshot, SnapshotSink, SnapshotWriter } from '../raft/transport/index.js';
-import type { SnapshotChunk, StateMachine } from '../fsm/index.js';
+import {
+  SnapshotAbortedError,
+  SnapshotOutdatedError,
+  type RestoreBuild,
+  type SnapshotChunk,
+  type StateMachine,
+} from '../fsm/index.js';
 
 const FRAME_HEADER_BYTES = 8;
 /** A single framed chunk larger than this is corrupt (the state machine's chunks are a few MiB at most). */
-const FRAME_BYTES_MAX = 64 * 1024 * 1024;
+export const FRAME_BYTES_MAX = 64 * 1024 * 1024;
 
 export class SnapshotFrameError extends Error {
   constructor(message: string) {
@@ -44,87 +51,96 @@ export async function* frameChunks(chunks: AsyncIterable<SnapshotChunk>): AsyncI
   }
 }
 
-/** Parses framed chunks back from a staged file, verifying each chunk's checksum. */
-export async function* readFramedChunks(path: string): AsyncIterable<SnapshotChunk> {
-  const file = await open(path, 'r');
-  try {
-    let position = 0;
-    const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
-    for (;;) {
-      const { bytesRead } = await file.read(header, 0, FRAME_HEADER_BYTES, position);
-      if (bytesRead === 0) return;
-      if (bytesRead < FRAME_HEADER_BYTES) throw new SnapshotFrameError(`truncated frame header at byte ${position} of ${path}`);
-      const length = header.readUInt32BE(0);
-      const crc = header.readUInt32BE(4);
-      if (length > FRAME_BYTES_MAX) throw new SnapshotFrameError(`frame of ${length} bytes at byte ${position} exceeds ${FRAME_BYTES_MAX}`);
-      const data = Buffer.allocUnsafe(length);
-      const body = await file.read(data, 0, length, position + FRAME_HEADER_BYTES);
-      if (body.bytesRead < length) throw new SnapshotFrameError(`truncated frame at byte ${position} of ${path}`);
-      if (crc32c(data) >>> 0 !== crc) throw new SnapshotFrameError(`checksum mismatch in frame at byte ${position} of ${path}`);
-      yield { data, crc32c: crc };
-      position += FRAME_HEADER_BYTES + length;
-    }
-  } finally {
-    await file.close();
-  }
-}
+/**
+ * Cuts the framed byte stream back into chunks, whatever the pieces it
+ * arrives in, verifying each chunk's checksum. Holds at most one incomplete
+ * frame (bounded by FRAME_BYTES_MAX).
+ */
+export class FrameReader {
+  private pending: Buffer = Buffer.alloc(0);
+  private consumedBytes = 0;
 
-function stagedName(from: NodeId, index: number): string {
-  return `${from}-${index}.snap`;
+  /** Bytes taken so far (complete frames and the incomplete one). */
+  get bytesSeen(): number {
+    return this.consumedBytes + this.pending.length;
+  }
+
+  /** The chunks completed by `bytes`, in order. Throws SnapshotFrameError on a corrupt frame. */
+  push(bytes: Uint8Array): SnapshotChunk[] {
+    const piece = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let buffer = this.pending.length === 0 ? piece : Buffer.concat([this.pending, piece]);
+    const chunks: SnapshotChunk[] = [];
+    while (buffer.length >= FRAME_HEADER_BYTES) {
+      const length = buffer.readUInt32BE(0);
+      if (length > FRAME_BYTES_MAX) {
+        throw new SnapshotFrameError(`frame of ${length} bytes at byte ${this.consumedBytes} exceeds ${FRAME_BYTES_MAX}`);
+      }
+      if (buffer.length < FRAME_HEADER_BYTES + length) break;
+      const crc = buffer.readUInt32BE(4);
+      const data = buffer.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length);
+      if (crc32c(data) >>> 0 !== crc) throw new SnapshotFrameError(`checksum mismatch in frame at byte ${this.consumedBytes}`);
+      chunks.push({ data, crc32c: crc });
+      buffer = buffer.subarray(FRAME_HEADER_BYTES + length);
+      this.consumedBytes += FRAME_HEADER_BYTES + length;
+    }
+    this.pending = buffer;
+    return chunks;
+  }
+
+  /** The stream ended: throws SnapshotFrameError if it stopped inside a frame. */
+  end(): void {
+    if (this.pending.length > 0) {
+      throw new SnapshotFrameError(`stream ended ${this.pending.length} bytes into a frame at byte ${this.consumedBytes}`);
+    }
+  }
 }
 
 /**
- * The transport's SnapshotSink: stages incoming transfers under `dir`. At most
- * one staged snapshot per sender is kept (a newer one replaces it).
+ * The transport's SnapshotSink: restores each incoming transfer into a new
+ * database as it arrives. One build at a time (the state machine's): a newer
+ * transfer supersedes an older one, whose next write then fails.
  */
-export class StagingSnapshotSink implements SnapshotSink {
-  constructor(private readonly dir: string) {}
+export class RestoringSnapshotSink implements SnapshotSink {
+  /** The finished build of the last completed transfer, until installed or superseded. */
+  private built: { readonly from: NodeId; readonly index: number; readonly build: RestoreBuild } | null = null;
 
-  async init(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    // Partial transfers from before a restart are useless.
-    for (const name of await readdir(this.dir)) await rm(join(this.dir, name), { force: true });
-  }
+  constructor(private readonly stateMachine: StateMachine) {}
 
   async begin(snapshot: IncomingSnapshot): Promise<SnapshotWriter> {
-    const final = join(this.dir, stagedName(snapshot.from, snapshot.metadata.index));
-    const temp = `${final}.partial`;
-    const file: FileHandle = await open(temp, 'w');
-    const dir = this.dir;
-    const from = snapshot.from;
+    const build = await this.stateMachine.beginRestore();
+    const frames = new FrameReader();
     return {
-      async writeChunk(data: Uint8Array, offset: number): Promise<void> {
-        await file.write(data, 0, data.byteLength, offset);
+      writeChunk: async (data: Uint8Array, offset: number): Promise<void> => {
+        if (offset !== frames.bytesSeen) throw new SnapshotFrameError(`bytes at offset ${offset}, expected ${frames.bytesSeen}`);
+        for (const chunk of frames.push(data)) await build.add(chunk);
       },
-      async finish(): Promise<void> {
-        await file.sync();
-        await file.close();
-        for (const name of await readdir(dir)) {
-          if (name.startsWith(`${from}-`) && name.endsWith('.snap')) await rm(join(dir, name), { force: true });
-        }
-        await rename(temp, final);
+      finish: async (): Promise<void> => {
+        frames.end();
+        await build.finish();
+        this.built = { from: snapshot.from, index: snapshot.metadata.index, build };
       },
-      async abort(): Promise<void> {
-        await file.close().catch(() => undefined);
-        await rm(temp, { force: true });
+      abort: async (): Promise<void> => {
+        await this.stateMachine.dropRestore(build);
       },
     };
   }
 
-  /** Restores `stateMachine` from the staged transfer for `message`; false if none is staged. */
-  async install(message: Message, stateMachine: StateMachine): Promise<boolean> {
+  /**
+   * Swaps in the build of the transfer that carried `message`; false if there
+   * is none (superseded, or never completed) or the state machine is already
+   * at or past it.
+   */
+  async install(message: Message): Promise<boolean> {
     const index = message.snapshot?.metadata.index;
-    if (index === undefined) return false;
-    const path = join(this.dir, stagedName(message.from, index));
+    const built = this.built;
+    if (index === undefined || built === null || built.from !== message.from || built.index !== index) return false;
+    this.built = null;
     try {
-      await stateMachine.restoreSnapshot(readFramedChunks(path));
+      await this.stateMachine.installRestore(built.build);
       return true;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      if ((err as Error).name === 'SnapshotOutdatedError') return false; // already at or past it
+      if (err instanceof SnapshotAbortedError || err instanceof SnapshotOutdatedError) return false;
       throw err;
-    } finally {
-      await rm(path, { force: true });
     }
   }
 }

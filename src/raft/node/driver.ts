@@ -42,8 +42,9 @@ export interface SnapshotPort {
    */
   send(message: Message): Promise<SnapshotSent>;
   /**
-   * A Snap message arrived after its data was staged by the transport's sink:
-   * restore the state machine from it. Returns false when nothing usable is staged.
+   * A Snap message arrived after the transport's sink received its data (and
+   * built the state machine's new database from it): swap that in. Returns
+   * false when nothing usable was received for this message.
    */
   installStaged(message: Message): Promise<boolean>;
   /** Make the state machine durable through its applied index (before the log is compacted). */
