@@ -113,25 +113,33 @@ export class RestoreBuild {
     return new RestoreBuild(location, await openDb(location), appliedIndex);
   }
 
+  private throwIfAborted(): void {
+    if (this.state === 'aborted') throw new SnapshotAbortedError('the snapshot build was dropped (superseded, or its state machine closed)');
+  }
+
   /** The verified snapshot's header once finish() resolved; null before. */
   get header(): SnapshotHeader | null {
     return this.state === 'finished' ? this.verified : null;
   }
 
+  /** Throws SnapshotAbortedError once the build was dropped (superseded by a newer one, or its state machine closed). */
   async add(chunk: SnapshotChunk): Promise<void> {
-    assert(this.state === 'building', `add() on a ${this.state} restore build`);
+    assert(this.state !== 'finished', 'add() after finish()');
+    this.throwIfAborted();
     const body = decodeChunk(chunk);
     this.checker.check(body);
     await this.writing;
-    if (this.state !== 'building') throw new SnapshotAbortedError('the snapshot build was dropped while receiving');
+    this.throwIfAborted();
     this.writing = writePairs(this.db, body.pairs);
     this.writing.catch(() => {}); // observed by the next add() or finish()
   }
 
   /** The header of the complete, verified snapshot; the database is closed and ready to swap in. */
   async finish(): Promise<SnapshotHeader> {
-    assert(this.state === 'building', `finish() on a ${this.state} restore build`);
+    assert(this.state !== 'finished', 'finish() twice');
+    this.throwIfAborted();
     await this.writing;
+    this.throwIfAborted();
     if (!this.checker.ended || this.checker.header === null)
       throw new SnapshotCorruptError('snapshot stream ended before its final chunk');
     await verifyMeta(this.db, this.checker.header);

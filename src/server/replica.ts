@@ -116,7 +116,7 @@ export class Replica implements ClusterApi {
     try {
       stateMachine = await StateMachine.open(join(config.dataDir, 'state'), { storeDelayMs: config.storeDelayMs });
       const sink = new RestoringSnapshotSink(stateMachine);
-      // Where versions before snapshots were restored while received staged them.
+      // Incoming snapshots were staged here before they were restored while received.
       await rm(join(config.dataDir, 'snapshots-incoming'), { recursive: true, force: true });
 
       const joinPath = join(config.dataDir, 'join.json');

@@ -54,44 +54,68 @@ export async function* frameChunks(chunks: AsyncIterable<SnapshotChunk>): AsyncI
 /**
  * Cuts the framed byte stream back into chunks, whatever the pieces it
  * arrives in, verifying each chunk's checksum. Holds at most one incomplete
- * frame (bounded by FRAME_BYTES_MAX).
+ * frame (bounded by FRAME_BYTES_MAX), as the pieces received, and joins them
+ * only once the frame is complete (not at every piece, which would copy a
+ * large frame over and over when it arrives in small pieces).
  */
 export class FrameReader {
-  private pending: Buffer = Buffer.alloc(0);
+  private pieces: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Header plus data of the incomplete frame, once its header has arrived. */
+  private frameBytes: number | null = null;
   private consumedBytes = 0;
 
   /** Bytes taken so far (complete frames and the incomplete one). */
   get bytesSeen(): number {
-    return this.consumedBytes + this.pending.length;
+    return this.consumedBytes + this.pendingBytes;
   }
 
   /** The chunks completed by `bytes`, in order. Throws SnapshotFrameError on a corrupt frame. */
   push(bytes: Uint8Array): SnapshotChunk[] {
-    const piece = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let buffer = this.pending.length === 0 ? piece : Buffer.concat([this.pending, piece]);
+    if (bytes.byteLength === 0) return [];
+    this.pieces.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    this.pendingBytes += bytes.byteLength;
     const chunks: SnapshotChunk[] = [];
-    while (buffer.length >= FRAME_HEADER_BYTES) {
-      const length = buffer.readUInt32BE(0);
-      if (length > FRAME_BYTES_MAX) {
-        throw new SnapshotFrameError(`frame of ${length} bytes at byte ${this.consumedBytes} exceeds ${FRAME_BYTES_MAX}`);
+    for (;;) {
+      if (this.frameBytes === null) {
+        if (this.pendingBytes < FRAME_HEADER_BYTES) break;
+        this.frameBytes = FRAME_HEADER_BYTES + this.frameLength();
       }
-      if (buffer.length < FRAME_HEADER_BYTES + length) break;
-      const crc = buffer.readUInt32BE(4);
-      const data = buffer.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length);
-      if (crc32c(data) >>> 0 !== crc) throw new SnapshotFrameError(`checksum mismatch in frame at byte ${this.consumedBytes}`);
-      chunks.push({ data, crc32c: crc });
-      buffer = buffer.subarray(FRAME_HEADER_BYTES + length);
-      this.consumedBytes += FRAME_HEADER_BYTES + length;
+      if (this.pendingBytes < this.frameBytes) break;
+      chunks.push(this.takeFrame(this.frameBytes));
+      this.frameBytes = null;
     }
-    this.pending = buffer;
     return chunks;
   }
 
   /** The stream ended: throws SnapshotFrameError if it stopped inside a frame. */
   end(): void {
-    if (this.pending.length > 0) {
-      throw new SnapshotFrameError(`stream ended ${this.pending.length} bytes into a frame at byte ${this.consumedBytes}`);
+    if (this.pendingBytes > 0) {
+      throw new SnapshotFrameError(`stream ended ${this.pendingBytes} bytes into a frame at byte ${this.consumedBytes}`);
     }
+  }
+
+  /** The data length in the header at the front of the pending bytes. */
+  private frameLength(): number {
+    if (this.pieces[0]!.length < FRAME_HEADER_BYTES) this.pieces = [Buffer.concat(this.pieces)];
+    const length = this.pieces[0]!.readUInt32BE(0);
+    if (length > FRAME_BYTES_MAX) {
+      throw new SnapshotFrameError(`frame of ${length} bytes at byte ${this.consumedBytes} exceeds ${FRAME_BYTES_MAX}`);
+    }
+    return length;
+  }
+
+  /** Removes the first `frameBytes` pending bytes (one whole frame) and verifies its chunk. */
+  private takeFrame(frameBytes: number): SnapshotChunk {
+    const joined = this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces);
+    const rest = joined.subarray(frameBytes);
+    this.pieces = rest.length > 0 ? [rest] : [];
+    this.pendingBytes -= frameBytes;
+    const crc = joined.readUInt32BE(4);
+    const data = joined.subarray(FRAME_HEADER_BYTES, frameBytes);
+    if (crc32c(data) >>> 0 !== crc) throw new SnapshotFrameError(`checksum mismatch in frame at byte ${this.consumedBytes}`);
+    this.consumedBytes += frameBytes;
+    return { data, crc32c: crc };
   }
 }
 

@@ -415,7 +415,7 @@ export class RaftDriver<R> {
 
   /**
    * A follower installs the leader's snapshot (transport callback, when the
-   * transfer is staged): data first (state machine), then the core. Resolves
+   * transfer is received): data first (state machine), then the core. Resolves
    * once both happened, or the snapshot turned out not to be needed; the
    * transport answers the leader only then, so the leader's next probe finds
    * the new log instead of being refused (and sending everything again).

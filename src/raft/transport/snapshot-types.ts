@@ -8,9 +8,10 @@
  * resolved (a rejected finish() included). Calls on one writer never overlap;
  * abort() never follows a resolved finish() and is made at most once.
  * After finish() resolves, the transport hands the Snap message (metadata,
- * empty data) to onMessages and acknowledges the sender; the core then emits
- * the snapshot in a Ready and the driver installs what the sink staged. A rejected promise from the sink
- * fails the transfer (the sender sees SnapshotRejectedError 'sink-failed').
+ * empty data) to onSnapshot — the driver installs what the sink received,
+ * then steps its core — and acknowledges the sender once that settles. A
+ * rejected promise from the sink (or from onSnapshot) fails the transfer (the
+ * sender sees SnapshotRejectedError 'sink-failed').
  */
 import type { NodeId, SnapshotMetadata, Term } from '../core/types.js';
 

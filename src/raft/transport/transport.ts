@@ -10,7 +10,7 @@
  *         a Snap message → t.sendSnapshot(msg, stateMachine.snapshotChunks())
  *           .then(() => core.reportSnapshot(to, 'finished'), () => core.reportSnapshot(to, 'failed'));
  *   handlers.onMessages(batch)      → core.step(m) for each (on the driver loop)
- *   handlers.onSnapshot(snap)       → install the staged data, then core.step(snap); the
+ *   handlers.onSnapshot(snap)       → install the received data, then core.step(snap); the
  *                                     transfer is acknowledged when the returned promise settles
  *   handlers.onPeerUnreachable(p)   → core.reportUnreachable(p)
  *   handlers.onMessagesDropped(p,…) → e.g. core.reportUnreachable(p) on a leader
@@ -69,7 +69,7 @@ export interface TransportHandlers {
   /**
    * The Snap message of a transfer the sink has finished. The sender gets its
    * answer only when the returned promise settles (accepted if it resolves):
-   * a follower installs the staged data and steps its core first, so the
+   * a follower installs the received data and steps its core first, so the
    * leader, which probes the follower's log as soon as it hears "finished",
    * never probes a log still being replaced — it would be refused and send
    * the whole snapshot again. Must not block; the promise may take as long as
