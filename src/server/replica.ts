@@ -29,7 +29,7 @@ import { Wal } from '../raft/wal/index.js';
 import { bootstrapLog, initialConfIndex, initialState, isFresh, memberContext } from './bootstrap.js';
 import type { ServerConfig } from './config.js';
 import { registerServices, REQUEST_TIMEOUT_MS_DEFAULT, type ServiceHandles } from './services.js';
-import { frameChunks, RestoringSnapshotSink } from './snapshot-io.js';
+import { frameChunks, namingSource, RestoringSnapshotSink } from './snapshot-io.js';
 import { findRunningCluster, joinCluster, type JoinRecord } from './join.js';
 import { RemovalGate } from './removal-gate.js';
 import { removeSelfAsLeader, type SelfRemovalDeps } from './self-removal.js';
@@ -189,7 +189,14 @@ export class Replica implements ClusterApi {
         network: transport,
         stateMachine: sm,
         snapshots: {
-          send: async (message) => transport.sendSnapshot(message, frameChunks(await sm.createSnapshot())),
+          send: async (message) => {
+            const source = await sm.createSnapshot();
+            try {
+              return await transport.sendSnapshot(namingSource(message, source), frameChunks(source));
+            } finally {
+              await source.close(); // released already if streamed to the end; not if the transfer never started
+            }
+          },
           installStaged: (message) => sink.install(message),
           syncStateMachine: () => sm.sync(),
         },

@@ -14,10 +14,14 @@
  * in. A crash before the swap leaves only a partial build, which the state
  * machine discards when it opens.
  *
- * The data may be newer than the Snap message's metadata (the state machine
- * streams its current applied state, which is at or past the leader's log
- * snapshot). That is safe: the state machine skips entries at or below its
- * applied index, and the core keeps its own, self-consistent log position.
+ * The state machine streams its current applied state, which is at or past
+ * the log snapshot the leader's core names in its Snap message (the last
+ * compaction point). The message is sent naming what the data holds instead
+ * (namingSource): the follower's log then starts where its data ends, and the
+ * leader goes on from there, rather than sending again the entries between
+ * its compaction point and the data (thousands, at 10,000 entries between
+ * compactions). The core's own tracking is unaffected: the follower answers
+ * with its new last index, which the leader takes as its match.
  */
 import { crc32c } from '@node-rs/crc32';
 import type { Message, NodeId } from '../raft/core/types.js';
@@ -27,8 +31,10 @@ import {
   SnapshotOutdatedError,
   type RestoreBuild,
   type SnapshotChunk,
+  type SnapshotSource,
   type StateMachine,
 } from '../fsm/index.js';
+import { assert } from '../raft/core/errors.js';
 
 const FRAME_HEADER_BYTES = 8;
 /** A single framed chunk larger than this is corrupt (the state machine's chunks are a few MiB at most). */
@@ -39,6 +45,20 @@ export class SnapshotFrameError extends Error {
     super(`snapshot stream: ${message}`);
     this.name = 'SnapshotFrameError';
   }
+}
+
+/**
+ * `message` (a Snap from the core) naming the snapshot `source` holds: its
+ * applied index, that entry's term, and the membership as of it. The source
+ * is never older than the core's log snapshot (the log is compacted only up
+ * to what the state machine applied).
+ */
+export function namingSource(message: Message, source: SnapshotSource): Message {
+  const named = message.snapshot?.metadata;
+  assert(named !== undefined, 'a Snap message carries snapshot metadata');
+  assert(source.index >= named.index, `state machine snapshot ${source.index} is older than the log snapshot ${named.index}`);
+  const metadata = { index: source.index, term: source.term, confState: source.confState };
+  return { ...message, snapshot: { metadata, data: new Uint8Array(0) } };
 }
 
 /** Frames state-machine chunks into the byte stream the transport sends. */

@@ -139,6 +139,10 @@ describe('3-replica control plane (real processes)', () => {
     // It caught up through a snapshot (the log it needed was compacted), not by replaying entries.
     const log = await readFile(`${cluster.member(victim).dataDir}.log`, 'utf8');
     expect(log).toContain("installed the leader's snapshot");
+    // The snapshot named what its data holds: the follower's log starts where its state ends.
+    const installed = log.split('\n').filter((line) => line.includes("installed the leader's snapshot")).map((line) => JSON.parse(line));
+    expect(installed).toHaveLength(1);
+    expect(installed[0].index).toBe(installed[0].applied);
     // Once: the leader hears "finished" only after the install, so its next probe is not refused.
     const leaderLog = await readFile(`${cluster.member(leader).dataDir}.log`, 'utf8');
     const sent = leaderLog.split('\n').filter((line) => line.includes('"sent a snapshot"') && line.includes(`"peer":"${victim}"`));
