@@ -128,8 +128,9 @@ function decodeEntriesBody(body: Buffer): Entry[] {
       throw new MalformedBodyError(`entry ${k} has an invalid term or type`);
     }
     if (at + dataBytes > body.length) throw new MalformedBodyError(`entry ${k} data runs past the body`);
-    // Copy: the segment buffer is released after the scan.
-    const data = new Uint8Array(body.subarray(at, at + dataBytes));
+    // A view into the segment buffer, not a copy: most of a WAL is older than its
+    // snapshot and dropped by replay, which copies out only the entries it keeps.
+    const data = new Uint8Array(body.buffer, body.byteOffset + at, dataBytes);
     entries[k] = { index: logIndex(firstIndex + k), term: term(entryTerm), type: type as EntryType, data };
     at += dataBytes;
   }

@@ -207,5 +207,27 @@ export function replay(records: Iterable<DecodedRecord>, base: ReplayBase): Repl
     // A snapshot is committed by definition; the hard state naming it may have been lost in a crash.
     hardState = { ...hardState, commit: logIndex(base.index) };
   }
-  return { hardState, prevIndex: log.prevIndex!, entries: log.entries };
+  return { hardState, prevIndex: log.prevIndex!, entries: detached(log.entries) };
+}
+
+/**
+ * The entries with their data copied out of the segment buffers the scan
+ * decoded them from (views, see records.ts), so those buffers can be freed:
+ * into ONE new buffer, each entry's data a view of its part. One allocation
+ * instead of one per entry (replaying a 42 MB WAL spent most of its 200 ms
+ * allocating and collecting per-entry copies of entries it then dropped). The
+ * buffer lives until the core has dropped every one of these entries (the
+ * next compactions), no longer than the log itself held them.
+ */
+function detached(entries: readonly Entry[]): Entry[] {
+  let totalBytes = 0;
+  for (const entry of entries) totalBytes += entry.data.byteLength;
+  const bulk = new ArrayBuffer(totalBytes);
+  let at = 0;
+  return entries.map((entry) => {
+    const data = new Uint8Array(bulk, at, entry.data.byteLength);
+    data.set(entry.data);
+    at += entry.data.byteLength;
+    return { ...entry, data };
+  });
 }
