@@ -170,6 +170,7 @@ export class Replica implements ClusterApi {
           onMessages: (messages) => driverRef?.receive(messages),
           onSnapshot: async (message) => driverRef?.receiveSnapshot(message),
           onPeerUnreachable: (peer) => driverRef?.peerUnreachable(peer),
+          onPeerReachable: (peer) => driverRef?.peerReachable(peer),
           onPeerRefused: (refusal) => (driverRef === null ? undefined : reportRefusal(driverRef, refusal)),
         },
         snapshotSink: sink,

@@ -115,6 +115,13 @@ export interface RaftCore {
    * harmless if the leader is alive for the others.
    */
   reportUnreachable(peer: NodeId): void;
+  /**
+   * The transport saw `peer` connect to us (a new stream from it). A leader
+   * sends it a heartbeat at once instead of at the next heartbeat tick, so a
+   * restarted follower learns its leader, and the leader where the follower's
+   * log stands, as soon as it is back. Otherwise nothing happens.
+   */
+  peerReachable(peer: NodeId): void;
   /** Outcome of streaming a snapshot to `peer`. */
   reportSnapshot(peer: NodeId, status: 'finished' | 'failed'): void;
   /**

@@ -16,6 +16,8 @@ import { replayConfChanges } from './conf-apply.js';
 import { validateRaftConfig } from './config.js';
 import { fail } from './errors.js';
 import { leaderUnreachable } from './failover.js';
+import { sendHeartbeat } from './leader.js';
+import { NO_BYTES } from './message.js';
 import { proposeConfChange, propose } from './proposals.js';
 import { Raft } from './raft.js';
 import { readIndex } from './reads.js';
@@ -83,6 +85,12 @@ class RaftCoreImpl implements RaftCore {
     // Forget the leader and elect a successor at once (pre-vote keeps this
     // harmless if the leader is alive for the others); see failover.ts.
     leaderUnreachable(r, peer);
+  }
+
+  peerReachable(peer: NodeId): void {
+    const r = this.r;
+    if (r.role !== Role.Leader || peer === r.id || r.tracker.get(peer) === undefined) return;
+    sendHeartbeat(r, peer, NO_BYTES);
   }
 
   reportSnapshot(peer: NodeId, status: 'finished' | 'failed'): void {

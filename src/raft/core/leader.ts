@@ -99,14 +99,16 @@ function sendSnapshot(r: Raft, to: NodeId, pr: Progress): boolean {
 }
 
 export function bcastHeartbeat(r: Raft, context: Uint8Array): void {
-  for (const id of r.tracker.peers) {
-    const pr = r.tracker.get(id)!;
-    const m = newMessage(MessageType.Heartbeat, r.id, id, r.term as Term);
-    // A follower may not have the leader's whole log: never ask it to commit beyond what it matched.
-    m.commit = Math.min(pr.match, r.log.committed) as LogIndex;
-    m.context = context;
-    r.send(m);
-  }
+  for (const id of r.tracker.peers) sendHeartbeat(r, id, context);
+}
+
+export function sendHeartbeat(r: Raft, to: NodeId, context: Uint8Array): void {
+  const pr = r.tracker.get(to)!;
+  const m = newMessage(MessageType.Heartbeat, r.id, to, r.term as Term);
+  // A follower may not have the leader's whole log: never ask it to commit beyond what it matched.
+  m.commit = Math.min(pr.match, r.log.committed) as LogIndex;
+  m.context = context;
+  r.send(m);
 }
 
 /**

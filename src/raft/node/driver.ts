@@ -162,6 +162,13 @@ export class RaftDriver<R> {
     this.scheduleLoop();
   }
 
+  /** `peer` connected to us (a new stream from it): a leader sends it a heartbeat now. */
+  peerReachable(peer: NodeId): void {
+    if (this.state !== 'running') return;
+    this.core.peerReachable(peer);
+    this.scheduleLoop();
+  }
+
   /** The transport lost its connection to `peer`. */
   peerUnreachable(peer: NodeId): void {
     if (this.state !== 'running') return;

@@ -13,6 +13,7 @@
  *   handlers.onSnapshot(snap)       → install the received data, then core.step(snap); the
  *                                     transfer is acknowledged when the returned promise settles
  *   handlers.onPeerUnreachable(p)   → core.reportUnreachable(p)
+ *   handlers.onPeerReachable(p)     → core.peerReachable(p) (a leader heartbeats it at once)
  *   handlers.onMessagesDropped(p,…) → e.g. core.reportUnreachable(p) on a leader
  *   handlers.onPeerRefused(r)       → a peer does not count us as a peer (removed?)
  *   options.membership(caller)      → what our configuration says about a caller we refuse
@@ -78,6 +79,8 @@ export interface TransportHandlers {
   onSnapshot(message: Message): Promise<void>;
   /** A stream with `peer` broke; fired once per outage (see PeerHealth). */
   onPeerUnreachable(peer: NodeId): void;
+  /** `peer` opened a stream to us (it is up, perhaps back from a restart). */
+  onPeerReachable?(peer: NodeId): void;
   /** Outbound messages that were not sent (Raft tolerates the loss). */
   onMessagesDropped?(peer: NodeId, messages: readonly Message[], error: MessageDropError): void;
   /**
@@ -152,7 +155,10 @@ export class PeerTransport {
       counters: (peer) => this.peers.get(peer)?.counters,
       deliver: (peer, messages) => this.deliver(peer, messages),
       reject: (peer, error) => this.rejectInbound(peer, error),
-      peerReachedUs: (peer) => this.peers.get(peer)?.sender.peerReachedUs(),
+      peerReachedUs: (peer) => {
+        this.peers.get(peer)?.sender.peerReachedUs();
+        if (this.lifecycle === 'started') this.handlers.onPeerReachable?.(peer);
+      },
       membership: options.membership,
     });
     this.snapshots = new SnapshotServer({
