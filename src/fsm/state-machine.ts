@@ -3,7 +3,8 @@
  * LevelDB state out, plus consistent reads, watches and snapshots.
  *
  * Contracts with the driver (the server's Raft loop):
- * - apply() calls never overlap, and never overlap restoreSnapshot(); entries
+ * - apply() calls never overlap, and never overlap installRestore() (the swap
+ *   that ends restoreSnapshot(); a snapshot may be built meanwhile); entries
  *   come in log order. Entries at or below the applied index are skipped; the
  *   first new entry must be applied + 1 (asserted).
  * - Applied batches reach LevelDB behind the applier (write-behind.ts): every

@@ -193,7 +193,8 @@ export class Replica implements ClusterApi {
           send: async (message) => {
             const source = await sm.createSnapshot();
             try {
-              return await transport.sendSnapshot(namingSource(message, source), frameChunks(source));
+              const sent = await transport.sendSnapshot(namingSource(message, source), frameChunks(source));
+              return { ...sent, index: source.index };
             } finally {
               await source.close(); // released already if streamed to the end; not if the transfer never started
             }
@@ -244,7 +245,7 @@ export class Replica implements ClusterApi {
   }
 
   term(): number {
-    return this.driver.status().hardState.term;
+    return this.driver.term();
   }
 
   isLeader(): boolean {

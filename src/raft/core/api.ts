@@ -139,4 +139,6 @@ export interface RaftCore {
   /** The batch from the last ready() has been processed (see Ready). */
   advance(): void;
   status(): RaftStatus;
+  /** The current term: what status().hardState.term says, without building a status (read on every API response). */
+  term(): Term;
 }

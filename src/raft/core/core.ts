@@ -130,6 +130,10 @@ class RaftCoreImpl implements RaftCore {
     advance(this.r);
   }
 
+  term(): Term {
+    return this.r.term as Term;
+  }
+
   status(): RaftStatus {
     const r = this.r;
     let progress: Map<NodeId, ProgressStatus> | null = null;

@@ -30,6 +30,8 @@ import { Waiters } from './waiters.js';
 
 /** What one finished snapshot transfer moved, and how long it took (installing included). */
 export interface SnapshotSent {
+  /** The log index the snapshot covers (at or past the one the core asked for). */
+  readonly index: number;
   readonly bytes: number;
   readonly durationMs: number;
 }
@@ -137,6 +139,11 @@ export class RaftDriver<R> {
 
   status(): RaftStatus {
     return this.core.status();
+  }
+
+  /** The current Raft term (cheaper than status()). */
+  term(): Term {
+    return this.core.term();
   }
 
   leaderInfo(): LeaderInfo {
@@ -405,8 +412,8 @@ export class RaftDriver<R> {
       .send(message)
       .then(
         (sent) => {
-          const index = message.snapshot?.metadata.index;
-          this.options.logger.info({ peer: to, index, bytes: sent.bytes, durationMs: sent.durationMs }, 'sent a snapshot');
+          const { index, bytes, durationMs } = sent;
+          this.options.logger.info({ peer: to, index, bytes, durationMs }, 'sent a snapshot');
           this.core.reportSnapshot(to, 'finished');
         },
         (err: unknown) => {

@@ -11,8 +11,9 @@
  * marked `last`: sink.finish(), then the Snap message is delivered (the
  * follower installs the data and steps its core), then the sender gets
  * `accepted` — or `sink-failed` if the delivery failed. The idle limit stops
- * at the last chunk; the install counts against snapshotTimeoutMs only. Any failure aborts the sink's writer and answers
- * with the reason; a newer transfer from the same peer supersedes an older one.
+ * at the last chunk; the install counts against snapshotTimeoutMs only. Any
+ * failure aborts the sink's writer and answers with the reason; a newer
+ * transfer from the same peer supersedes an older one.
  */
 import { crc32c } from '@node-rs/crc32';
 import type * as grpc from '@grpc/grpc-js';

@@ -72,7 +72,7 @@ function rig(self: string): Rig {
     log,
     network,
     stateMachine,
-    snapshots: { send: async () => ({ bytes: 0, durationMs: 0 }), installStaged: async () => false, syncStateMachine: async () => appliedIndex },
+    snapshots: { send: async () => ({ index: 0, bytes: 0, durationMs: 0 }), installStaged: async () => false, syncStateMachine: async () => appliedIndex },
     logger: quiet,
     tickIntervalMs: 200, // elections time out after 2 s, far beyond a test's few turns
     electionTimeoutMs: 50, // bounds a stopping leader's hand-over wait (no peer answers here)
