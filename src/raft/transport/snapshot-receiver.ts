@@ -6,12 +6,11 @@
  * received so far and match its CRC-32C; the total must stay within
  * snapshotBytesMax; the whole transfer within snapshotTimeoutMs, and no gap
  * between chunks may exceed snapshotIdleTimeoutMs. Chunks are written through
- * the driver's SnapshotSink one at a time, the next chunk being read off the
- * wire while the sink writes the previous one (one chunk ahead: a slow sink
- * still applies backpressure to the sender). On the chunk marked `last`:
- * sink.finish(), then the Snap message is delivered (the follower installs
- * the data and steps its core), then the sender gets `accepted` — or
- * `sink-failed` if the delivery failed. The idle limit stops
+ * the driver's SnapshotSink one at a time (the call is read one message at a
+ * time, so a slow sink applies backpressure to the sender). On the chunk
+ * marked `last`: sink.finish(), then the Snap message is delivered (the
+ * follower installs the data and steps its core), then the sender gets
+ * `accepted` — or `sink-failed` if the delivery failed. The idle limit stops
  * at the last chunk; the install counts against snapshotTimeoutMs only. Any
  * failure aborts the sink's writer and answers with the reason; a newer
  * transfer from the same peer supersedes an older one.
@@ -57,14 +56,7 @@ export interface TransferOutcome {
 
 export class InboundTransfer {
   private readonly reader: CallReader<Buffer>;
-  /** Bytes taken off the wire and handed to the sink (the last chunk's write may still be running). */
   private received = 0;
-  /**
-   * The sink's write of the latest chunk. It proceeds while the next chunk is
-   * read off the wire (so the network and the sink overlap, one chunk ahead);
-   * the next call on the writer waits for it, so calls still never overlap.
-   */
-  private writing: Promise<void> = Promise.resolve();
   private writer: SnapshotWriter | null = null;
   private failure: SnapshotReceiveError | null = null;
   private totalTimer: NodeJS.Timeout | null = null;
@@ -100,7 +92,6 @@ export class InboundTransfer {
       return { ack: this.ack(true, null), error: null };
     } catch (err) {
       const error = this.failure ?? classify(err);
-      await this.writing.catch(() => {}); // abort() never overlaps a write
       await this.abortWriter(error);
       return { ack: this.ack(false, error), error };
     } finally {
@@ -118,19 +109,10 @@ export class InboundTransfer {
       if (await this.dropByFault()) continue;
       this.verify(chunk);
       const writer = this.writer!;
-      await this.writing;
+      if (chunk.data.length > 0) await sinkCall(() => writer.writeChunk(chunk.data, chunk.offset));
       this.throwIfFailed();
-      if (chunk.data.length > 0) {
-        this.writing = sinkCall(() => writer.writeChunk(chunk.data, chunk.offset)).catch((err: unknown) => {
-          if (err instanceof SnapshotReceiveError) this.fail(err); // stop reading at once
-          throw err;
-        });
-        this.writing.catch(() => {}); // observed before the next call on the writer
-      }
       this.received += chunk.data.length;
       if (chunk.last) {
-        await this.writing;
-        this.throwIfFailed();
         await sinkCall(() => writer.finish(this.received));
         this.writer = null; // durable now: a cancel arriving during finish() no longer undoes it
         return header;
