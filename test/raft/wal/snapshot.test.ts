@@ -53,6 +53,20 @@ describe('snapshots', () => {
     await again.close();
   });
 
+  it('keep only the entries after the snapshot, copied out of the segments into one buffer of their size', async () => {
+    const { dir, wal } = await walWith(30, 25);
+    await wal.saveSnapshot(snapshot(20, 1, 5000));
+    await wal.close();
+    const { wal: again, state } = await Wal.open(dir);
+    const buffers = new Set(state.entries.map((e) => e.data.buffer));
+    expect(buffers.size).toBe(1); // not the segment's buffer, nor one per entry
+    expect([...buffers][0]!.byteLength).toBe(10 * 100);
+    expect(state.entries.map((e) => Buffer.from(e.data).toString('hex'))).toEqual(
+      entries(21, 30, 1, 100).map((e) => Buffer.from(e.data).toString('hex')),
+    );
+    await again.close();
+  });
+
   it('order appends made after saveSnapshot() behind its marker', async () => {
     const { dir, wal } = await walWith(10, 8);
     const saved = wal.saveSnapshot(snapshot(8, 1));
