@@ -100,6 +100,8 @@ export class MemorySink implements SnapshotSink {
 export class Recorder {
   readonly messages: Message[] = [];
   readonly unreachable: { peer: NodeId; atMs: number }[] = [];
+  /** Peers reported as having opened a stream to us, in order. */
+  readonly reachable: NodeId[] = [];
   /** The first 10 000 drop reports; droppedCount counts every dropped message. */
   readonly dropped: { peer: NodeId; messages: readonly Message[]; error: MessageDropError }[] = [];
   droppedCount = 0;
@@ -115,6 +117,9 @@ export class Recorder {
     },
     onPeerUnreachable: (peer: NodeId) => {
       this.unreachable.push({ peer, atMs: performance.now() });
+    },
+    onPeerReachable: (peer: NodeId) => {
+      if (this.reachable.length < 10_000) this.reachable.push(peer);
     },
     onMessagesDropped: (peer: NodeId, messages: readonly Message[], error: MessageDropError) => {
       this.droppedCount += messages.length;

@@ -45,7 +45,15 @@ describe('message round trip over gRPC', () => {
     expect(b.transport.stats().peers[a.id].rejectedBatches).toBe(0);
   });
 
-  it('carries Snap metadata through a snapshot transfer to onMessages', async () => {
+  it('reports a peer whose stream reached us (onPeerReachable)', async () => {
+    const [a, b] = await pair();
+    a.transport.send([heartbeat(a.id, b.id)]);
+    await waitFor('heartbeat received', () => b.recorder.messages.length === 1);
+    expect(b.recorder.reachable).toContain(a.id);
+    expect(b.recorder.reachable.every((peer) => peer === a.id)).toBe(true);
+  });
+
+  it('carries Snap metadata through a snapshot transfer to onSnapshot', async () => {
     const [a, b] = await pair();
     const snap = everyMessageType(a.id, b.id).find((m) => m.type === MessageType.Snap)!;
     const data = pseudoRandomBytes(1000, 11);
