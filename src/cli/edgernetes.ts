@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { EXIT_USAGE, registerCheckHistory } from './check-history.js';
+import { endQuietlyOnClosedPipe } from './closed-pipe.js';
 import { registerServer } from './server.js';
 import { packageVersion } from './package-root.js';
 import { registerUp } from './up.js';
@@ -15,6 +16,7 @@ const program = new Command('edgernetes')
   // Set before subcommands are added, so they inherit it: usage errors throw instead of exiting.
   .exitOverride();
 
+endQuietlyOnClosedPipe();
 registerCheckHistory(program);
 registerServer(program);
 registerUp(program);

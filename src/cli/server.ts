@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { parseServerConfig, SERVER_FLAGS, ServerConfigError, envName, type RawServerOptions } from '../server/config.js';
 import { EXIT_CODE_FAILED, EXIT_CODE_REMOVED, EXIT_CODES_HELP } from '../server/exit-codes.js';
 import { Replica } from '../server/replica.js';
+import { keepClosedPipeFatal } from './closed-pipe.js';
 
 const FLAG_HELP: Record<(typeof SERVER_FLAGS)[number], string> = {
   id: 'stable id of this replica, e.g. n1',
@@ -33,6 +34,7 @@ export function registerServer(program: Command): void {
   const command = program.command('server').description('run one control-plane replica').addHelpText('after', EXIT_CODES_HELP);
   for (const flag of SERVER_FLAGS) command.option(`--${flag} <value>`, `${FLAG_HELP[flag]} [env ${envName(flag)}]`);
   command.action(async (options: Record<string, string | undefined>) => {
+    keepClosedPipeFatal(); // stdout is the replica's log
     const raw: RawServerOptions = {};
     for (const flag of SERVER_FLAGS) raw[flag] = options[camel(flag)];
     let config;

@@ -22,6 +22,7 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { EXIT_USAGE, parseDurationArgument } from './check-history.js';
+import { keepClosedPipeFatal } from './closed-pipe.js';
 import { readyText, startingText } from './local-cluster/banner.js';
 import { describeExit } from './local-cluster/child.js';
 import { LayoutError, resolveLayout, writeLayout, type LayoutRequest } from './local-cluster/layout.js';
@@ -60,6 +61,7 @@ export function registerUp(program: Command): void {
     .addOption(new Option('--start-timeout <duration>', 'give up if no leader is elected within this').argParser(parseDurationArgument).default(60_000, '60s'))
     .addOption(new Option('--stop-timeout <duration>', 'SIGKILL a replica still running this long after SIGTERM').argParser(parseDurationArgument).default(10_000, '10s'))
     .action(async (opts: { replicas: number; dataDir: string; basePort: number; startTimeout: number; stopTimeout: number }, cmd: Command) => {
+      keepClosedPipeFatal(); // the supervisor reports on stdout while it runs
       const layout: LayoutRequest = {
         dataDir: resolve(opts.dataDir),
         replicas: opts.replicas,

@@ -17,6 +17,7 @@ import { registerKv } from './kv.js';
 import { registerModels } from './models.js';
 import { registerNodes } from './nodes.js';
 import { OUTPUT_FORMATS } from './output.js';
+import { endQuietlyOnClosedPipe } from '../closed-pipe.js';
 import { packageVersion } from '../package-root.js';
 import { DEFAULT_ENDPOINTS, DEFAULT_TIMEOUT_MS, ENDPOINTS_ENV } from './session.js';
 
@@ -57,4 +58,5 @@ async function main(argv: readonly string[]): Promise<void> {
   }
 }
 
+endQuietlyOnClosedPipe();
 await main(process.argv);
