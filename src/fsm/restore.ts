@@ -11,6 +11,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { assert } from '../raft/core/errors.js';
+import { asBuffer } from '../util/bytes.js';
 import { decodeRecord } from './codec.js';
 import { SnapshotAbortedError, SnapshotCorruptError, SnapshotOutdatedError } from './errors.js';
 import { META_KEY, toBuffer } from './keys.js';
@@ -55,11 +56,7 @@ class ChunkChecker {
   }
 }
 
-/** A Buffer over the same bytes (LevelDB's 'buffer' encoding takes Buffers); no copy. */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
+/** Writes `pairs` as one batch; LevelDB's 'buffer' encoding takes Buffers, views of the chunk (no copy). */
 function writePairs(db: Db, pairs: readonly Uint8Array[]): Promise<void> {
   if (pairs.length === 0) return Promise.resolve();
   const batch = db.batch();

@@ -35,6 +35,7 @@ import {
   type StateMachine,
 } from '../fsm/index.js';
 import { assert } from '../raft/core/errors.js';
+import { asBuffer } from '../util/bytes.js';
 
 const FRAME_HEADER_BYTES = 8;
 /** A single framed chunk larger than this is corrupt (the state machine's chunks are a few MiB at most). */
@@ -93,7 +94,7 @@ export class FrameReader {
   /** The chunks completed by `bytes`, in order. Throws SnapshotFrameError on a corrupt frame. */
   push(bytes: Uint8Array): SnapshotChunk[] {
     if (bytes.byteLength === 0) return [];
-    this.pieces.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    this.pieces.push(asBuffer(bytes));
     this.pendingBytes += bytes.byteLength;
     const chunks: SnapshotChunk[] = [];
     for (;;) {

@@ -15,6 +15,7 @@
  */
 import { assert } from '../core/errors.js';
 import type { Entry, Message, SnapshotMetadata } from '../core/types.js';
+import { asBuffer } from '../../util/bytes.js';
 import { entryTypeToProto, messageTypeToProto } from './message-types.js';
 
 const WIRE_VARINT = 0;
@@ -219,9 +220,4 @@ function writeVarint(out: Buffer, pos: number, value: number): number {
   }
   out[pos++] = value;
   return pos;
-}
-
-/** A Buffer view over the same memory (no copy). */
-export function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

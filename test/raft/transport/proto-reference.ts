@@ -4,7 +4,7 @@
 import type { Entry, Message } from '../../../src/raft/core/types.js';
 import { Message as ProtoMessage, type Entry as ProtoEntry } from '../../../src/gen/edgernetes/raft/v1/raft.js';
 import { entryTypeToProto, messageTypeToProto } from '../../../src/raft/transport/message-types.js';
-import { asBuffer } from '../../../src/raft/transport/wire-encode.js';
+import { asBuffer } from '../../../src/util/bytes.js';
 
 export function messageToProto(m: Message): ProtoMessage {
   return {
