@@ -8,9 +8,7 @@
  * CRC-32C. One chunk is held back so the final one can carry `last` (an empty
  * source ends with one empty last chunk).
  * Each write waits for the previous one to complete (HTTP/2 flow control:
- * a slow receiver slows the source instead of filling memory); meanwhile the
- * source's next piece is already being produced, so reading the state machine
- * and sending overlap (one piece ahead at most).
+ * a slow receiver slows the source instead of filling memory).
  *
  * Limits: the call has a deadline of snapshotTimeoutMs; a write that does not
  * complete within snapshotIdleTimeoutMs cancels it; more than snapshotBytesMax
@@ -114,9 +112,7 @@ export class SnapshotUpload {
     const iterator = this.args.chunks[Symbol.asyncIterator]();
     const { snapshotChunkBytes } = this.args.config;
     let held: Uint8Array | null = null;
-    let ahead = this.nextPiece(iterator);
-    for (let piece = await ahead; piece !== null; piece = await ahead) {
-      ahead = this.nextPiece(iterator);
+    for (let piece = await this.nextPiece(iterator); piece !== null; piece = await this.nextPiece(iterator)) {
       for (let start = 0; start < piece.length && !this.stopped(); start += snapshotChunkBytes) {
         if (held !== null) await this.writeChunk(held, false);
         held = piece.subarray(start, start + snapshotChunkBytes);
