@@ -156,7 +156,7 @@ export class RestoringSnapshotSink implements SnapshotSink {
     const frames = new FrameReader();
     return {
       writeChunk: async (data: Uint8Array, offset: number): Promise<void> => {
-        if (offset !== frames.bytesSeen) throw new SnapshotFrameError(`bytes at offset ${offset}, expected ${frames.bytesSeen}`);
+        assert(offset === frames.bytesSeen, `the transport checks offsets: got ${offset}, expected ${frames.bytesSeen}`);
         for (const chunk of frames.push(data)) await build.add(chunk);
       },
       finish: async (): Promise<void> => {
