@@ -31,6 +31,7 @@ import type { ServerConfig } from './config.js';
 import { registerServices, REQUEST_TIMEOUT_MS_DEFAULT, type ServiceHandles } from './services.js';
 import { frameChunks, namingSource, RestoringSnapshotSink } from './snapshot-io.js';
 import { findRunningCluster, joinCluster, type JoinRecord } from './join.js';
+import { proposeWhenNoChangePending } from './membership-change.js';
 import { RemovalGate } from './removal-gate.js';
 import { removeSelfAsLeader, type SelfRemovalDeps } from './self-removal.js';
 import { applyTransportFaults, parseTransportFaults, TRANSPORT_FAULTS_ENV } from './transport-faults.js';
@@ -426,11 +427,12 @@ export class Replica implements ClusterApi {
       if (!rejoin) throw new ApiError(grpc.status.ALREADY_EXISTS, `member ${id} already exists`);
       if (id === this.id) throw new ApiError(grpc.status.FAILED_PRECONDITION, `member ${id} is the leader; it cannot rejoin`);
       this.logger.warn({ member: id }, 'member lost its data: removing it and adding it back as a learner');
-      await this.driver.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: nodeId(id) }, context.deadlineMs);
+      await proposeWhenNoChangePending(this.driver, { type: ConfChangeType.RemoveNode, nodeId: nodeId(id) }, context.deadlineMs);
       await this.reconcilePeers();
     }
     await this.transport.addPeer(nodeId(id), address);
-    await this.driver.proposeConfChange(
+    await proposeWhenNoChangePending(
+      this.driver,
       { type: ConfChangeType.AddLearner, nodeId: nodeId(id), context: memberContext(address) },
       context.deadlineMs,
     );
@@ -449,7 +451,7 @@ export class Replica implements ClusterApi {
         await removeSelfAsLeader(this.selfRemovalDeps(), context);
         return;
       }
-      await this.driver.proposeConfChange({ type: ConfChangeType.RemoveNode, nodeId: nodeId(id) }, context.deadlineMs);
+      await proposeWhenNoChangePending(this.driver, { type: ConfChangeType.RemoveNode, nodeId: nodeId(id) }, context.deadlineMs);
       await this.reconcilePeers();
     });
   }
