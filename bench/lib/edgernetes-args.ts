@@ -5,6 +5,7 @@
  * naming the flag.
  */
 import { tmpdir } from 'node:os';
+import { SERVER_NODE_FLAGS } from '../../src/server/node-flags.js';
 
 /** The only system a bench can be compared with today. */
 export const VS_SYSTEMS = ['etcd'] as const;
@@ -16,6 +17,8 @@ export interface CommonOptions {
   readonly baseDir: string;
   /** Where <bench>.json and .svg go; undefined: bench/results/. */
   readonly resultsDir: string | undefined;
+  /** Node flags our replicas start with (`--server-node-flags`); default the product's, SERVER_NODE_FLAGS. */
+  readonly serverNodeFlags: readonly string[];
 }
 
 /** Options of the load benches (write, read). */
@@ -58,6 +61,7 @@ export const COMMON_ARG_OPTIONS = {
   vs: { type: 'string' },
   'base-dir': { type: 'string', default: tmpdir() },
   'results-dir': { type: 'string' },
+  'server-node-flags': { type: 'string' },
 } as const;
 
 /** parseArgs definitions of the load benches' options (common ones included). */
@@ -70,17 +74,37 @@ export const LOAD_ARG_OPTIONS = {
   concurrency: { type: 'string', default: '1,16,64,256' },
 } as const;
 
-export function commonOptions(values: { vs?: string; 'base-dir': string; 'results-dir'?: string }): CommonOptions {
+export function commonOptions(values: {
+  vs?: string;
+  'base-dir': string;
+  'results-dir'?: string;
+  'server-node-flags'?: string;
+}): CommonOptions {
   if (values.vs !== undefined && !(VS_SYSTEMS as readonly string[]).includes(values.vs)) {
     throw new RangeError(`--vs: ${values.vs} is not one of ${VS_SYSTEMS.join(', ')}`);
   }
-  return { vsEtcd: values.vs === 'etcd', baseDir: values['base-dir'], resultsDir: values['results-dir'] };
+  return {
+    vsEtcd: values.vs === 'etcd',
+    baseDir: values['base-dir'],
+    resultsDir: values['results-dir'],
+    serverNodeFlags: nodeFlags(values['server-node-flags']),
+  };
+}
+
+/** `--server-node-flags "--a=1 --b"`: node options, each starting with "--"; "" for none; absent: the product's. */
+export function nodeFlags(text: string | undefined): readonly string[] {
+  if (text === undefined) return SERVER_NODE_FLAGS;
+  const flags = text.split(/\s+/).filter((flag) => flag !== '');
+  const bad = flags.find((flag) => !flag.startsWith('--'));
+  if (bad !== undefined) throw new RangeError(`--server-node-flags: ${bad} is not a node option (--name[=value])`);
+  return flags;
 }
 
 export function loadBenchOptions(values: {
   vs?: string;
   'base-dir': string;
   'results-dir'?: string;
+  'server-node-flags'?: string;
   seconds: string;
   'warmup-seconds': string;
   'prime-seconds': string;

@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EdgernetesClient } from '../../src/client/client.js';
 import type { StatusResponse } from '../../src/gen/edgernetes/api/v1/cluster.js';
+import { SERVER_NODE_FLAGS } from '../../src/server/node-flags.js';
 import { EdgernetesClusterError } from './edgernetes-errors.js';
 import { EdgernetesMember } from './edgernetes-member.js';
 import { NetIsolation } from './net-isolation.js';
@@ -51,6 +52,8 @@ export interface EdgernetesClusterOptions {
   readonly isolatable: boolean;
   /** `edgernetes server --snapshot-entries` (applied entries between two snapshots); undefined: the server's default. */
   readonly snapshotEntries: number | undefined;
+  /** Node flags each replica starts with; default the product's (src/server/node-flags.ts). */
+  readonly nodeFlags: readonly string[];
 }
 
 export const DEFAULT_EDGERNETES_CLUSTER_OPTIONS: EdgernetesClusterOptions = {
@@ -63,6 +66,7 @@ export const DEFAULT_EDGERNETES_CLUSTER_OPTIONS: EdgernetesClusterOptions = {
   logLevel: 'warn',
   isolatable: false,
   snapshotEntries: undefined,
+  nodeFlags: SERVER_NODE_FLAGS,
 };
 
 /** Bound on one Status probe. */
@@ -116,6 +120,7 @@ function createMembers(dir: string, infos: readonly EdgernetesMemberInfo[], o: E
         id: info.id,
         logPath: join(dir, `${info.id}.log`),
         uid: info.uid,
+        nodeFlags: o.nodeFlags,
         args: [
           'server',
           ...['--id', info.id, '--data-dir', info.dataDir, '--listen', info.endpoint, '--peers', peers],

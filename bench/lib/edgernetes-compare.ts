@@ -35,7 +35,12 @@ export interface Clusters {
  * timeout ELECTION_TIMEOUT_MS and pre-vote. One after the other, so neither
  * start-up competes with the other for the cores.
  */
-export async function startClusters(o: { vsEtcd: boolean; baseDir: string; isolatable?: boolean }): Promise<Clusters> {
+export async function startClusters(o: {
+  vsEtcd: boolean;
+  baseDir: string;
+  serverNodeFlags: readonly string[];
+  isolatable?: boolean;
+}): Promise<Clusters> {
   const common = {
     size: 3,
     heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
@@ -43,7 +48,7 @@ export async function startClusters(o: { vsEtcd: boolean; baseDir: string; isola
     baseDir: o.baseDir,
     isolatable: o.isolatable ?? false,
   };
-  const edgernetes = await EdgernetesCluster.start(common);
+  const edgernetes = await EdgernetesCluster.start({ ...common, nodeFlags: o.serverNodeFlags });
   try {
     const etcd = o.vsEtcd ? await EtcdCluster.start({ ...common, preVote: true }) : undefined;
     return { edgernetes, etcd };
@@ -98,6 +103,7 @@ export function clusterSettings(clusters: Clusters, baseDir: string): Record<str
       election_timeout_ms: ours.electionTimeoutMs,
       fsync: true,
       pre_vote: true,
+      node_flags: ours.nodeFlags,
     },
     ...(clusters.etcd === undefined
       ? {}

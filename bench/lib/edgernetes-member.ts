@@ -2,7 +2,7 @@
  * One `edgernetes server` process of a benchmark cluster (member-process.ts
  * spawns, signals and waits for it).
  *
- * The replica is `node bin/edgernetes.mjs server …`; setpriv execs node, and
+ * The replica is `node [SERVER_NODE_FLAGS] bin/edgernetes.mjs server …`, as deployed; setpriv execs node, and
  * the server runs in that node process (tsx registers in-process), so the pid
  * we hold is the replica's own: SIGKILL to it is a crash of the replica.
  */
@@ -21,13 +21,15 @@ export interface EdgernetesMemberSpec {
   readonly logPath: string;
   /** Run as this uid/gid (for network isolation); needs setpriv. Default: ours. */
   readonly uid?: number;
+  /** Node flags before the script: the product's (SERVER_NODE_FLAGS) unless a bench compares others. */
+  readonly nodeFlags: readonly string[];
 }
 
 export class EdgernetesMember extends MemberProcess {
   constructor(readonly spec: EdgernetesMemberSpec) {
     super({
       label: `replica ${spec.id}`,
-      command: [process.execPath, EDGERNETES_BIN, ...spec.args],
+      command: [process.execPath, ...spec.nodeFlags, EDGERNETES_BIN, ...spec.args],
       logPath: spec.logPath,
       uid: spec.uid,
       // The server reads every flag from an EDGERNETES_* variable (e.g. EDGERNETES_JOIN).

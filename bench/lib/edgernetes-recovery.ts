@@ -128,6 +128,7 @@ function settingsOf(cluster: EdgernetesCluster, w: RecoveryWorkload): Record<str
     fsync: true,
     pre_vote: true,
     snapshot_entries: w.snapshotEntries,
+    node_flags: cluster.options.nodeFlags,
     wiped_procedure: 'restart on the empty dir with the same id; the replica rejoins as a learner by itself (inside the timed window)',
   };
 }
@@ -141,6 +142,7 @@ export async function runEdgernetesRecovery(w: RecoveryWorkload): Promise<Recove
     baseDir: w.baseDir,
     snapshotEntries: w.snapshotEntries,
     waitTimeoutMs: CATCH_UP_TIMEOUT_MS,
+    nodeFlags: w.serverNodeFlags,
   });
   try {
     // One client preferring the leader (EdgernetesClient tries its endpoints in order).

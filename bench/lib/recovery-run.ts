@@ -28,6 +28,8 @@ export interface RecoveryWorkload {
   readonly electionTimeoutMs: number;
   /** Where the cluster's temp dir is created (same disk for both systems). */
   readonly baseDir: string;
+  /** Node flags our replicas start with (ignored by etcd's side). */
+  readonly serverNodeFlags: readonly string[];
 }
 
 /** Writes made before the follower is killed in the restart case. */

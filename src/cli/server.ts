@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { parseServerConfig, SERVER_FLAGS, ServerConfigError, envName, type RawServerOptions } from '../server/config.js';
 import { EXIT_CODE_FAILED, EXIT_CODE_REMOVED, EXIT_CODES_HELP } from '../server/exit-codes.js';
+import { semiSpaceAdvice } from '../server/node-flags.js';
 import { Replica } from '../server/replica.js';
 import { keepClosedPipeFatal } from './closed-pipe.js';
 
@@ -47,6 +48,8 @@ export function registerServer(program: Command): void {
       return;
     }
     const logger = pino({ level: config.logLevel, base: { member: config.id } });
+    const advice = semiSpaceAdvice(process.execArgv, process.env.NODE_OPTIONS);
+    if (advice !== null) logger.warn(advice);
     let replica: Replica;
     try {
       replica = await Replica.start(config, logger);

@@ -4,6 +4,7 @@
 // Method: parse option sets directly (no cluster); burn CPU in this process and read /proc.
 import { describe, expect, it } from 'vitest';
 import { loadBenchOptions, positiveIntegers } from '../../bench/lib/edgernetes-args.js';
+import { SERVER_NODE_FLAGS } from '../../src/server/node-flags.js';
 import { processCpuMs, ProcessCpuError, totalCpuMs } from '../../bench/lib/edgernetes-cpu.js';
 
 const DEFAULTS = {
@@ -21,6 +22,7 @@ describe('load bench options', () => {
       vsEtcd: false,
       baseDir: '/tmp',
       resultsDir: undefined,
+      serverNodeFlags: SERVER_NODE_FLAGS,
       seconds: 3,
       warmupSeconds: 1,
       primeSeconds: 5,
@@ -34,8 +36,17 @@ describe('load bench options', () => {
     });
   });
 
+  it('--server-node-flags replaces the product flags our replicas start with; "" starts them with none', () => {
+    expect(loadBenchOptions({ ...DEFAULTS, 'server-node-flags': ' --max-semi-space-size=16  --jitless ' }).serverNodeFlags).toEqual([
+      '--max-semi-space-size=16',
+      '--jitless',
+    ]);
+    expect(loadBenchOptions({ ...DEFAULTS, 'server-node-flags': '' }).serverNodeFlags).toEqual([]);
+  });
+
   it('rejects bad values, naming the flag', () => {
     expect(() => loadBenchOptions({ ...DEFAULTS, vs: 'zookeeper' })).toThrow(/--vs: zookeeper/);
+    expect(() => loadBenchOptions({ ...DEFAULTS, 'server-node-flags': '--a=1 b' })).toThrow(/--server-node-flags: b is not/);
     expect(() => loadBenchOptions({ ...DEFAULTS, seconds: '0' })).toThrow(/--seconds/);
     expect(() => loadBenchOptions({ ...DEFAULTS, 'warmup-seconds': '-1' })).toThrow(/--warmup-seconds/);
     expect(() => loadBenchOptions({ ...DEFAULTS, 'prime-seconds': 'soon' })).toThrow(/--prime-seconds: soon/);

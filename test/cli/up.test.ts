@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVER_NODE_FLAGS } from '../../src/server/node-flags.js';
 import { edgectl, freePortBlock, replicaPids, sleep, UpProcess } from './processes.js';
 
 /** Bound on `up` noticing that a replica died. */
@@ -56,6 +57,13 @@ describe('edgernetes up', () => {
     const get = await edgectl(['--endpoints', endpoints.join(','), '-o', 'json', 'kv', 'get', 'before-restart']);
     expect(get.code, get.stderr).toBe(0);
     expect(JSON.parse(get.stdout).value).toBe('kept');
+
+    // Replicas run with the node flags the server wants (src/server/node-flags.ts), and so log no advice.
+    for (const pid of replicaPids(dataDir)) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(argv.slice(1, 1 + SERVER_NODE_FLAGS.length)).toEqual(SERVER_NODE_FLAGS);
+    }
+    for (const n of [1, 2, 3]) expect(readFileSync(join(dataDir, `n${n}.log`), 'utf8')).not.toContain('max-semi-space-size');
 
     const [victim] = replicaPids(dataDir);
     process.kill(victim!, 'SIGKILL');

@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EdgernetesClient } from '../../src/client/client.js';
+import { SERVER_NODE_FLAGS } from '../../src/server/node-flags.js';
 
 const BIN = new URL('../../bin/edgernetes.mjs', import.meta.url).pathname;
 
@@ -85,7 +86,7 @@ export class LocalCluster {
     const log = createWriteStream(`${m.dataDir}.log`, { flags: 'a' });
     const child = spawn(
       process.execPath,
-      [BIN, 'server', '--id', m.id, '--data-dir', m.dataDir, '--listen', m.address, '--log-level', 'info', ...args, ...this.extraArgs],
+      [...SERVER_NODE_FLAGS, BIN, 'server', '--id', m.id, '--data-dir', m.dataDir, '--listen', m.address, '--log-level', 'info', ...args, ...this.extraArgs],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout!.pipe(log);

@@ -17,6 +17,7 @@ import { EdgernetesClient } from '../../client/client.js';
 import { ClientError } from '../../client/errors.js';
 import type { StatusResponse } from '../../gen/edgernetes/api/v1/cluster.js';
 import { packageRoot } from '../package-root.js';
+import { SERVER_NODE_FLAGS } from '../../server/node-flags.js';
 import { ManagedProcess, type ExitInfo, type StopOutcome } from './child.js';
 import { address, endpoints, replicaDataDir, replicaLogPath, type ClusterLayout, type ReplicaSlot } from './layout.js';
 
@@ -69,7 +70,7 @@ export class LocalCluster {
     try {
       for (const slot of layout.replicas) {
         const listen = address(layout, slot);
-        const args = [SERVER_ENTRY, 'server', '--id', slot.id, '--data-dir', replicaDataDir(dataDir, slot), '--listen', listen, '--peers', peers];
+        const args = [...SERVER_NODE_FLAGS, SERVER_ENTRY, 'server', '--id', slot.id, '--data-dir', replicaDataDir(dataDir, slot), '--listen', listen, '--peers', peers];
         const logPath = replicaLogPath(dataDir, slot);
         const child = ManagedProcess.start({ name: `replica ${slot.id}`, command: process.execPath, args, env, logPath });
         replicas.push({ slot, process: child });
