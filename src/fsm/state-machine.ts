@@ -180,6 +180,7 @@ export class StateMachine {
     );
     this.watchSource = {
       committedRevision: () => this.meta.revision,
+      oldestRevision: () => this.appliedMeta.changeLogFirstRevision,
       appliedRevision: () => this.appliedMeta.revision,
       readHistory: (from, revisionsMax, bytesMax) => this.readChangeLog(from, revisionsMax, bytesMax),
     };

@@ -14,6 +14,17 @@
  * into the buffer; history pages and live batches only take revisions >= it.
  * The switch to live happens synchronously after a history read only when
  * nextRevision > committed revision, so every later batch is offered.
+ *
+ * Progress: a watcher whose filter matches nothing for a while still moves
+ * its consumer's resume point, with a batch of no events (what etcd calls a
+ * progress notification). Without it a consumer resuming after a broken
+ * stream would resume from its last event, which the change log may have
+ * dropped meanwhile: CompactedError, and a full re-list, though nothing it
+ * watches had changed. One is due when the resume point last handed to the
+ * consumer lies in the older half of what the change log holds: with the log
+ * full that is one every half-window of revisions (5,000 at the default
+ * retention of 10,000; fewer when retention by bytes is tighter), and a
+ * consumer whose stream breaks has at least that many revisions to resume.
  */
 import { assert } from '../raft/core/errors.js';
 import {
@@ -46,6 +57,8 @@ export interface WatchBatch {
 export interface WatchSource {
   /** Revision of the last batch offered to live watchers (and readable by readHistory). */
   committedRevision(): number;
+  /** Oldest revision the change log holds (as applied): resuming below it fails with CompactedError. */
+  oldestRevision(): number;
   /**
    * Revision of the last batch applied: a watch "from now" starts after it.
    * Ahead of committedRevision() while that batch is being stored.
@@ -72,8 +85,10 @@ interface Filter {
 
 export class Watcher implements AsyncIterableIterator<WatchBatch> {
   private nextRevision: number;
+  /** The resume point of the last batch buffered (or of the watch's start): what the consumer will know. */
+  private announcedRevision: number;
   private live: boolean;
-  private readonly buffer: { batch: WatchBatch; bytes: number }[] = [];
+  private readonly buffer: { batch: WatchBatch; readonly bytes: number }[] = [];
   private bufferedEvents = 0;
   private bufferedBytes = 0;
   private failure: Error | null = null;
@@ -90,6 +105,7 @@ export class Watcher implements AsyncIterableIterator<WatchBatch> {
   ) {
     const committed = source.committedRevision();
     this.nextRevision = fromRevision === 0 ? source.appliedRevision() + 1 : fromRevision;
+    this.announcedRevision = this.nextRevision;
     this.live = this.nextRevision > committed;
   }
 
@@ -100,7 +116,9 @@ export class Watcher implements AsyncIterableIterator<WatchBatch> {
   /** The revision to resume from: every event before it has been handed to the consumer. */
   get resumeRevision(): number {
     const first = this.buffer[0];
-    return first === undefined ? this.nextRevision : first.batch.events[0]!.revision;
+    if (first === undefined) return this.nextRevision;
+    // A progress batch holds no events: nothing before its end is left to hand over.
+    return first.batch.events.length === 0 ? first.batch.revision + 1 : first.batch.events[0]!.revision;
   }
 
   async next(): Promise<IteratorResult<WatchBatch>> {
@@ -216,13 +234,40 @@ export class Watcher implements AsyncIterableIterator<WatchBatch> {
     return events.reduce((sum, e) => sum + eventSizeBytes(e), 0);
   }
 
-  /** Buffers `matching` (selected from revisions up to `through`) and moves past `through`. */
+  /**
+   * Buffers `matching` (selected from revisions up to `through`) and moves
+   * past `through`; with nothing matching, a progress batch when one is due.
+   * A progress batch already at the buffer's end is moved forward instead of
+   * adding another, so a consumer that does not pull finds one, and a current
+   * one: the buffer never holds two progress batches in a row.
+   */
   private take(matching: WatchEvent[], bytes: number, through: number): void {
     this.nextRevision = Math.max(this.nextRevision, through + 1);
-    if (matching.length === 0) return;
-    this.buffer.push({ batch: { events: matching, revision: through }, bytes });
-    this.bufferedEvents += matching.length;
+    if (matching.length > 0) {
+      this.push({ events: matching, revision: through }, bytes);
+      return;
+    }
+    if (!this.progressDue()) return;
+    const last = this.buffer[this.buffer.length - 1];
+    if (last !== undefined && last.batch.events.length === 0) {
+      last.batch = { events: [], revision: through };
+      this.announcedRevision = through + 1;
+    } else {
+      this.push({ events: [], revision: through }, 0);
+    }
+  }
+
+  private push(batch: WatchBatch, bytes: number): void {
+    this.buffer.push({ batch, bytes });
+    this.bufferedEvents += batch.events.length;
     this.bufferedBytes += bytes;
+    this.announcedRevision = batch.revision + 1;
+  }
+
+  /** The announced resume point is nearer the change log's oldest revision than its newest. */
+  private progressDue(): boolean {
+    const oldest = this.source.oldestRevision();
+    return this.nextRevision > this.announcedRevision && 2 * this.announcedRevision < oldest + this.nextRevision;
   }
 
   private matches(event: WatchEvent): boolean {

@@ -3,8 +3,9 @@
 // filtered by kind and key prefix; a cancelled watch resumes exactly where it
 // stopped; a compacted starting revision is refused with OUT_OF_RANGE (the
 // client library: WatchCompactedError); a client too slow to read gets
-// ABORTED with the revision to resume from; stopping the replica ends its
-// watches instead of hanging.
+// ABORTED with the revision to resume from; a watcher whose filter matches
+// nothing still gets its resume point moved on (progress responses);
+// stopping the replica ends its watches instead of hanging.
 // Method: a real 1-replica cluster in process; kv writes through
 // EdgernetesClient, watches through RegistryClient.watch (the resuming
 // client) or a raw generated WatchClient where the test needs the wire.
@@ -118,6 +119,23 @@ describe('Watch service', () => {
     stream.cancel();
     expect((await iterator.next()).done).toBe(true);
     await waitFor('the server to drop the cancelled watcher', () => replica.stateMachine.status().watchers === 0);
+  });
+
+  it('moves a watcher whose filter matches nothing on with responses of no events (progress)', async () => {
+    const stream = registry.watch({ kinds: [WatchKind.WATCH_KIND_KV], keyPrefix: 'quiet/' });
+    const timer = setTimeout(() => stream.cancel(), WAIT_MS_MAX);
+    const iterator = stream[Symbol.asyncIterator]();
+    const created = (await iterator.next()).value as WatchResponse;
+    let last = 0;
+    for (let i = 0; i < 40; i++) last = (await kv.put('busy', `k${i}`, Buffer.from('v'))).modRevision;
+    const progress = (await iterator.next()).value as WatchResponse | undefined;
+    clearTimeout(timer);
+    expect(progress).toMatchObject({ created: false, events: [] });
+    expect(progress!.nextRevision).toBeGreaterThan(created.nextRevision);
+    expect(progress!.nextRevision).toBeLessThanOrEqual(last + 1);
+    expect(progress!.header?.revision).toBe(progress!.nextRevision - 1);
+    expect(stream.nextRevision).toBe(progress!.nextRevision); // where the client resumes after a break
+    stream.cancel();
   });
 
   it('resumes after a cancel exactly where it stopped: no gap, no repeat', async () => {

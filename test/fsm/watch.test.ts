@@ -189,6 +189,64 @@ describe('watch', () => {
     expect(error).toMatchObject({ reason: 'closed', resumeRevision: 1 });
   });
 
+  it('a watcher whose filter matches nothing still moves its resume point, never letting it fall out of the change log', async () => {
+    const sm = await openFsm(undefined, { replicatedLimits: { changeLogRevisionsMax: 20 }, watchHistoryPageRevisions: 4 });
+    const log = new Log();
+    const watcher = sm.watch({ keyPrefix: 'app/watched' });
+    let resume = watcher.resumeRevision; // what a consumer of the API holds: the created response's
+    const progress: number[] = [];
+    const consumer = (async () => {
+      for (;;) {
+        const next = await watcher.next();
+        if (next.done) return;
+        expect(next.value.events).toEqual([]); // nothing it watches changes: progress batches only
+        progress.push(next.value.revision);
+        resume = next.value.revision + 1;
+      }
+    })();
+    for (let i = 0; i < 200; i++) {
+      await sm.apply([log.cmd(put(`other${i}`))]);
+      await new Promise((resolve) => setImmediate(resolve)); // the consumer takes what was offered
+      expect(resume).toBeGreaterThanOrEqual(sm.status().changeLogFirstRevision);
+    }
+    // One per half-window of the change log once it is full (every 11 revisions here), a few
+    // while it fills: far fewer than the 200 revisions.
+    expect(progress.length).toBeGreaterThanOrEqual(200 / 11 - 1);
+    expect(progress.length).toBeLessThanOrEqual(200 / 10 + 6);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+
+    // Resuming from the last one works, and the next watched change arrives.
+    watcher.cancel();
+    await consumer;
+    const resumed = sm.watch({ keyPrefix: 'app/watched', fromRevision: resume });
+    await sm.apply([log.cmd(put('watched'))]);
+    const events = await collect(resumed, 201);
+    expect(events.map((e) => [e.revision, e.key])).toEqual([[201, 'app/watched']]);
+  });
+
+  it('a consumer that does not pull finds one current progress batch; catching up from history makes progress too', async () => {
+    const sm = await openFsm(undefined, { replicatedLimits: { changeLogRevisionsMax: 20 }, watchHistoryPageRevisions: 4 });
+    const log = new Log();
+    const idle = sm.watch({ keyPrefix: 'app/watched' });
+    await putMany(sm, log, 100, 'other');
+    const first = await idle.next();
+    expect(first.value).toMatchObject({ events: [] });
+    expect(first.value!.revision + 1).toBeGreaterThanOrEqual(sm.status().changeLogFirstRevision);
+    expect(idle.resumeRevision).toBe(101); // nothing else is held: it is past everything applied
+
+    // From the oldest revision held (81), nothing matching: reading history pages of 4 revisions
+    // moves the consumer on too, while the resume point is in the older half of [81, 100].
+    const oldest = sm.status().changeLogFirstRevision;
+    expect(oldest).toBe(81);
+    const catchingUp = sm.watch({ keyPrefix: 'app/watched', fromRevision: oldest });
+    const a = await catchingUp.next();
+    const b = await catchingUp.next();
+    expect([a.value, b.value]).toEqual([
+      { events: [], revision: 84 },
+      { events: [], revision: 92 },
+    ]);
+  });
+
   it('validates watch options with named fields', async () => {
     const sm = await openFsm();
     expect(() => sm.watch({ fromRevision: -1 })).toThrow(expect.objectContaining({ field: 'fromRevision' }));
