@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- failover [--vs etcd] [--rounds R] [--attempt-timeout-ms T]
- *  [--cases kill,isolate] [--base-dir DIR] [--results-dir DIR] [--server-node-flags FLAGS]`
+ *  [--cases kill,isolate] [--base-dir DIR] [--results-dir DIR] [--server-node-flags="FLAGS"]`
  *
  * Failover (issue 4): a 3-replica Edgernetes cluster and, with `--vs etcd`, a
  * 3-member etcd cluster (same heartbeat 100 ms and election timeout 1000 ms,

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- read [--vs etcd] [--seconds S] [--warmup-seconds W] [--prime-seconds P] [--rounds R]
- *  [--concurrency 1,16,64,256] [--base-dir DIR] [--results-dir DIR] [--server-node-flags FLAGS]`
+ *  [--concurrency 1,16,64,256] [--base-dir DIR] [--results-dir DIR] [--server-node-flags="FLAGS"]`
  *
  * Reads (issue 4), the same way as the write bench: the same clusters and
  * settings, the same load generator, alternating rounds, medians. First every

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- recovery [--vs etcd] [--writes N] [--rounds R] [--snapshot-entries E]
- *  [--base-dir DIR] [--results-dir DIR] [--server-node-flags FLAGS]`
+ *  [--base-dir DIR] [--results-dir DIR] [--server-node-flags="FLAGS"]`
  *
  * Recovery (issue 4): how long a replica takes to come back into a 3-member
  * cluster (heartbeat 100 ms, election timeout 1000 ms, fsync, pre-vote) and

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- write [--vs etcd] [--seconds S] [--warmup-seconds W] [--prime-seconds P] [--rounds R]
- *  [--concurrency 1,16,64,256] [--base-dir DIR] [--results-dir DIR] [--server-node-flags FLAGS]`
+ *  [--concurrency 1,16,64,256] [--base-dir DIR] [--results-dir DIR] [--server-node-flags="FLAGS"]`
  *
  * Replicated writes (issues 3 and 4): a 3-replica Edgernetes cluster and, with
  * `--vs etcd`, a 3-member etcd cluster, on loopback, data on the same disk,

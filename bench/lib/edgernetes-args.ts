@@ -91,7 +91,10 @@ export function commonOptions(values: {
   };
 }
 
-/** `--server-node-flags "--a=1 --b"`: node options, each starting with "--"; "" for none; absent: the product's. */
+/**
+ * `--server-node-flags="--a=1 --b"` (with "=": the value starts with a dash): node options, each
+ * starting with "--"; "" for none; absent: the product's.
+ */
 export function nodeFlags(text: string | undefined): readonly string[] {
   if (text === undefined) return SERVER_NODE_FLAGS;
   const flags = text.split(/\s+/).filter((flag) => flag !== '');
