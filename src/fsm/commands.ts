@@ -27,6 +27,7 @@ import {
   requireUnique,
   requiredField,
   type Path,
+  type StringRule,
 } from './fields.js';
 import * as L from './limits.js';
 import {
@@ -343,29 +344,36 @@ function readPlacement(r: Readonly<Record<string, unknown>>, p: Path): Op {
 }
 
 export const OP_KINDS = Object.keys(opReaders) as OpKind[];
-const allOpFields = [...new Set(Object.values(opReaders).flatMap(([fields]) => fields))];
+/** Field names any op may have: a name no op has is reported as unknown before `kind` is read. */
+const ANY_OP_FIELDS: readonly string[] = ['kind', ...new Set(Object.values(opReaders).flatMap(([fields]) => fields))];
+/** Field names each kind of op may have, `kind` included (built once: every write is validated). */
+const OP_FIELDS = Object.fromEntries(
+  OP_KINDS.map((kind): [OpKind, readonly string[]] => [kind, ['kind', ...opReaders[kind][0]]]),
+) as Readonly<Record<OpKind, readonly string[]>>;
 
 /** Validates one op; returns its canonical form or throws ValidationError (path from `path`). */
 export function validateOp(value: unknown, path: Path = 'op'): Op {
-  const outer = readRecord(value, path, ['kind', ...allOpFields]);
+  const outer = readRecord(value, path, ANY_OP_FIELDS);
   const kind = readOneOf(requiredField(outer, 'kind', path), join(path, 'kind'), OP_KINDS);
-  const [fields, read] = opReaders[kind];
-  const record = readRecord(value, path, ['kind', ...fields]);
-  return read(record, path);
+  const record = readRecord(value, path, OP_FIELDS[kind]);
+  return opReaders[kind][1](record, path);
 }
+
+const COMMAND_FIELDS: readonly string[] = ['v', 'clientId', 'seq', 'firstUnackedSeq', 'op'];
+const CLIENT_ID_RULE: StringRule = {
+  lengthMax: L.CLIENT_ID_LENGTH_MAX,
+  pattern: /^$|^[\x21-\x7e]+$/,
+  patternDescription: 'printable ASCII without spaces',
+};
 
 /**
  * Validates a whole command (envelope and op). Throws ValidationError naming
  * the field. The version is checked by the codec before this runs.
  */
 export function validateCommand(value: unknown): Command {
-  const r = readRecord(value, '', ['v', 'clientId', 'seq', 'firstUnackedSeq', 'op']);
+  const r = readRecord(value, '', COMMAND_FIELDS);
   if (requiredField(r, 'v', '') !== COMMAND_VERSION) throw new ValidationError('v', `must be ${COMMAND_VERSION}`);
-  const clientId = readString(optionalField(r, 'clientId') ?? '', 'clientId', {
-    lengthMax: L.CLIENT_ID_LENGTH_MAX,
-    pattern: /^$|^[\x21-\x7e]+$/,
-    patternDescription: 'printable ASCII without spaces',
-  });
+  const clientId = readString(optionalField(r, 'clientId') ?? '', 'clientId', CLIENT_ID_RULE);
   const seq = readInteger(optionalField(r, 'seq') ?? 0, 'seq', 0, Number.MAX_SAFE_INTEGER);
   if (clientId === '' && seq !== 0) throw new ValidationError('seq', 'must be 0 without a clientId');
   if (clientId !== '' && seq === 0) throw new ValidationError('seq', 'must be at least 1 with a clientId');

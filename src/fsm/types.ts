@@ -24,6 +24,7 @@ import {
   requireUnique,
   requiredField,
   type Path,
+  type StringRule,
 } from './fields.js';
 import * as L from './limits.js';
 
@@ -246,6 +247,7 @@ const CPU_FLAG = /^[A-Za-z0-9_.-]+$/;
 const PROVIDER = /^[A-Za-z0-9_]+$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 const SYMBOLIC_DIM = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const NO_NUL = /^[^\x00]*$/;
 /** Largest concrete tensor dimension accepted. */
 const TENSOR_DIM_MAX = 2 ** 31 - 1;
 
@@ -260,13 +262,15 @@ export function validateNodeId(value: unknown, path: Path = 'nodeId'): string {
   });
 }
 
+const NAMESPACE_RULE: StringRule = {
+  lengthMin: 1,
+  lengthMax: 63,
+  pattern: DNS_LABEL,
+  patternDescription: 'a DNS label (lowercase letters, digits and "-")',
+};
+
 export function validateNamespace(value: unknown, path: Path = 'namespace'): string {
-  return readString(value, path, {
-    lengthMin: 1,
-    lengthMax: 63,
-    pattern: DNS_LABEL,
-    patternDescription: 'a DNS label (lowercase letters, digits and "-")',
-  });
+  return readString(value, path, NAMESPACE_RULE);
 }
 
 export function validateTimeMs(value: unknown, path: Path = 'timeMs'): number {
@@ -577,13 +581,16 @@ export function validateModelSpec(value: unknown, path: Path = 'model'): ModelSp
 
 // ---------------------------------------------------------------- kv validators
 
+/** Every write validates a key (twice on the leader): one rule object, not one per call. */
+const KV_KEY_RULE: StringRule = {
+  lengthMin: 1,
+  lengthMax: L.KV_KEY_BYTES_MAX,
+  pattern: NO_NUL,
+  patternDescription: 'a string without NUL characters',
+};
+
 export function validateKvKey(value: unknown, path: Path = 'key', lengthMin = 1): string {
-  const key = readString(value, path, {
-    lengthMin,
-    lengthMax: L.KV_KEY_BYTES_MAX,
-    pattern: /^[^\x00]*$/,
-    patternDescription: 'a string without NUL characters',
-  });
+  const key = readString(value, path, lengthMin === 1 ? KV_KEY_RULE : { ...KV_KEY_RULE, lengthMin });
   if (Buffer.byteLength(key, 'utf8') > L.KV_KEY_BYTES_MAX) {
     throw new ValidationError(path, `must be at most ${L.KV_KEY_BYTES_MAX} bytes of UTF-8`);
   }
