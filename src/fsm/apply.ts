@@ -12,11 +12,12 @@ import { EntryType, type Entry } from '../raft/core/types.js';
 import { BatchWrites, CommandTxn } from './batch.js';
 import type { ChangeLogSizes } from './changelog-sizes.js';
 import { appendChangeRecord } from './changelog.js';
-import { decodeCommand } from './codec.js';
+import { decodeCommand, type DecodedCommand } from './codec.js';
 import { rejection, type Rejection } from './errors.js';
 import type { WatchEvent } from './events.js';
 import type { MetaState } from './meta.js';
 import type { OpOutcome } from './ops/common.js';
+import type { OwnProposals } from './own-proposals.js';
 import { SESSION_RESULTS_MAX } from './limits.js';
 import { runOp } from './ops/dispatch.js';
 import { applyConfChange } from './ops/members.js';
@@ -32,6 +33,8 @@ export interface ApplyContext {
   readonly events: WatchEvent[];
   /** Sizes of the newest change-log records (changelog-sizes.ts). */
   readonly changeLogSizes: ChangeLogSizes;
+  /** Commands this replica proposed, already validated (own-proposals.ts). */
+  readonly ownProposals: OwnProposals;
 }
 
 export async function applyEntry(ctx: ApplyContext, entry: Entry): Promise<ApplyResult> {
@@ -72,7 +75,8 @@ function rejected(ctx: ApplyContext, entry: Entry, reason: Rejection): ApplyResu
 }
 
 async function applyCommand(ctx: ApplyContext, entry: Entry): Promise<ApplyResult> {
-  const decoded = decodeCommand(entry.data);
+  const own = ctx.ownProposals.take(entry.data);
+  const decoded: DecodedCommand = own === undefined ? decodeCommand(entry.data) : { ok: true, command: own };
   if (!decoded.ok) return rejected(ctx, entry, decoded.rejection);
   const { clientId, seq, op } = decoded.command;
   if (clientId === '') return plain(ctx, entry, await inTransaction(ctx, (txn) => runOp(txn, op)));

@@ -24,10 +24,15 @@ const packr = new Packr({ structuredClone: false, useRecords: false, mapsAsObjec
  * (INVALID_ARGUMENT) or CommandTooLargeError (RESOURCE_EXHAUSTED).
  */
 export function encodeCommand(command: Command): Uint8Array {
+  return encodeCanonicalCommand(command).bytes;
+}
+
+/** encodeCommand, also returning the validated (canonical) command the bytes encode. */
+export function encodeCanonicalCommand(command: Command): { readonly bytes: Uint8Array; readonly canonical: Command } {
   const canonical = validateCommand(command);
   const bytes = packr.pack(canonical);
   if (bytes.byteLength > COMMAND_BYTES_MAX) throw new CommandTooLargeError(bytes.byteLength, COMMAND_BYTES_MAX);
-  return bytes;
+  return { bytes, canonical };
 }
 
 export type DecodedCommand =

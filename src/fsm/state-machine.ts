@@ -54,6 +54,8 @@ import type { ApplyResult } from './results.js';
 import { SessionTable } from './sessions.js';
 import type { SnapshotChunk } from './snapshot-format.js';
 import { snapshotSource, type SnapshotSource } from './snapshot-stream.js';
+import type { Command } from './commands.js';
+import { OwnProposals } from './own-proposals.js';
 import { openDb, readSync, type Db, type DbSnapshot } from './store.js';
 import { nodeFileOps, recoverSwap, statePaths, swapIn, type FileOps, type StatePaths } from './swap.js';
 import { WatchHub, type WatchOptions, type WatchSource, type Watcher } from './watch.js';
@@ -120,6 +122,12 @@ type Lifecycle = 'open' | 'failed' | 'closed';
 /** Change-log record sizes the applier keeps in memory (8 bytes each): the default retention of 10,000 fits. */
 const CHANGE_LOG_SIZES_HELD = 65_536;
 
+/**
+ * Own proposals held for apply (own-proposals.ts): as many as a replica has
+ * in flight (the server's proposalsMax), so none is dropped before it commits.
+ */
+const OWN_PROPOSALS_HELD_MAX = 65_536;
+
 export class StateMachine {
   private state: Lifecycle = 'open';
   private failure: unknown = null;
@@ -142,6 +150,8 @@ export class StateMachine {
   private readonly writeBehind: WriteBehind;
   /** Sizes of the newest change-log records this instance wrote (changelog-sizes.ts). */
   private readonly changeLogSizes = new ChangeLogSizes(CHANGE_LOG_SIZES_HELD);
+  /** Commands this replica encoded for proposal; applying them skips decoding (own-proposals.ts). */
+  private readonly ownProposals = new OwnProposals(OWN_PROPOSALS_HELD_MAX);
 
   private constructor(
     private readonly paths: StatePaths,
@@ -198,6 +208,20 @@ export class StateMachine {
     await recoverSwap(paths, fileOps);
     const loaded = await loadDatabase(paths.db, options.replicatedLimits);
     return new StateMachine(paths, settings, fileOps, loaded.db, loaded.meta, loaded.sessions);
+  }
+
+  /**
+   * Validates and encodes a command this replica is about to propose
+   * (encodeCommand: same errors); applying the entry with exactly these bytes
+   * then skips decoding them (own-proposals.ts).
+   */
+  encodeProposal(command: Command): Uint8Array {
+    return this.ownProposals.encode(command);
+  }
+
+  /** Own proposals applied without decoding, and those held now (for tests and diagnostics). */
+  get ownProposalStats(): { readonly hits: number; readonly held: number } {
+    return { hits: this.ownProposals.hits, held: this.ownProposals.size };
   }
 
   get appliedIndex(): LogIndex {
@@ -283,6 +307,7 @@ export class StateMachine {
       sessions: this.sessions,
       events: [],
       changeLogSizes: this.changeLogSizes,
+      ownProposals: this.ownProposals,
     };
     try {
       for (const entry of fresh) results.push(await applyEntry(ctx, entry));

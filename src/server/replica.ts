@@ -19,7 +19,7 @@ import { PipelineClient } from '../gen/edgernetes/api/v1/pipeline.js';
 import { ProposalDroppedError } from '../raft/core/errors.js';
 import { ConfChangeType, Role } from '../raft/core/types.js';
 import { ApiError } from '../api/status.js';
-import { COMMAND_VERSION, encodeCommand, StateMachine, type ApplyResult, type Member, type ReadView, type Watcher, type WatchOptions } from '../fsm/index.js';
+import { COMMAND_VERSION, StateMachine, type ApplyResult, type Member, type ReadView, type Watcher, type WatchOptions } from '../fsm/index.js';
 import { createRaft, DEFAULT_RAFT_CONFIG, seededRng } from '../raft/core/index.js';
 import { logIndex, nodeId, type ConfState, type NodeId } from '../raft/core/types.js';
 import { RaftDriver } from '../raft/node/driver.js';
@@ -258,7 +258,7 @@ export class Replica implements ClusterApi {
   }
 
   async write(command: CommandBody, context: CallContext): Promise<ApplyResult> {
-    const data = encodeCommand({ v: COMMAND_VERSION, ...command });
+    const data = this.stateMachine.encodeProposal({ v: COMMAND_VERSION, ...command });
     return this.gate.guardWrite(() => this.driver.propose(data, context.deadlineMs));
   }
 

@@ -43,6 +43,10 @@ describe('3-replica forwarding', () => {
       const { assignment } = await client.getAssignment(yolo1, 'edge-1');
       expect(assignment?.state).toBe(AssignmentState.ASSIGNMENT_STATE_LOADING);
     }
+    // The leader applied the four commands it proposed from what it validated proposing them
+    // (the core hands back the very bytes proposed); followers decoded them.
+    expect(leader.stateMachine.ownProposalStats).toEqual({ hits: 4, held: 0 });
+    for (const follower of followers) expect(follower.stateMachine.ownProposalStats).toEqual({ hits: 0, held: 0 });
   });
 
   it('keeps the gRPC code of a refusal across the hop (validation refuses before it)', async () => {

@@ -14,8 +14,7 @@
 import { Packr } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfChangeType, EntryType, nodeId, type Entry } from '../../src/raft/core/types.js';
-import { encodeCommand } from '../../src/fsm/codec.js';
-import type { ModelNodePair, Op } from '../../src/fsm/commands.js';
+import type { Command, ModelNodePair, Op } from '../../src/fsm/commands.js';
 import type { StateMachineOptions } from '../../src/fsm/config.js';
 import type { ApplyResult } from '../../src/fsm/results.js';
 import type { SnapshotChunk } from '../../src/fsm/snapshot-format.js';
@@ -254,8 +253,12 @@ function nextSeq(r: Rand, last: number): number {
   }
 }
 
-/** Generates the next entry from the current state of the generating replica. */
-function nextEntry(r: Rand, log: Log, view: View, clients: Clients): Entry {
+/**
+ * Generates the next entry from the current state of the generating replica,
+ * which proposes its commands (encodes them with its own encodeProposal) and so
+ * applies them without decoding; the others decode the same bytes.
+ */
+function nextEntry(r: Rand, log: Log, view: View, clients: Clients, propose: (command: Command) => Uint8Array): Entry {
   const roll = r.int(100);
   if (roll < 4) return log.noop();
   if (roll < 9) return malformed(r, log);
@@ -275,13 +278,13 @@ function nextEntry(r: Rand, log: Log, view: View, clients: Clients): Entry {
   if (roll < 14) log.term += 1;
   const pick = r.int(10);
   const op = pick < 4 ? kvOp(r, view) : pick < 6 ? nodeOp(r) : pick < 8 ? modelOp(r) : schedulingOp(r, view, log.term);
-  if (r.int(6) === 0) return log.cmd(op);
+  if (r.int(6) === 0) return log.raw(propose({ v: 1, clientId: '', seq: 0, op }));
   const clientId = r.int(5) < 3 ? HOARDER : `c${1 + r.int(6)}`;
   const seq = nextSeq(r, clients.lastSeq(clientId));
   clients.sent(clientId, seq);
   const firstUnackedSeq = clients.firstUnackedSeq(r, clientId, seq);
   const envelope = firstUnackedSeq === undefined ? {} : { firstUnackedSeq };
-  return log.raw(encodeCommand({ v: 1, clientId, seq, ...envelope, op }));
+  return log.raw(propose({ v: 1, clientId, seq, ...envelope, op }));
 }
 
 /** An op result kind, a rejection code, or noop/skipped. */
@@ -324,6 +327,11 @@ describe('determinism', () => {
     const total = 1000;
     const half = 500;
     let midChunks: SnapshotChunk[] = [];
+    let proposed = 0;
+    const propose = (command: Command): Uint8Array => {
+      proposed++;
+      return a.encodeProposal(command);
+    };
     while (entries.length < total) {
       const batch: Entry[] = [];
       // Entries generated within one batch see the state before the batch, like a real proposer.
@@ -331,12 +339,15 @@ describe('determinism', () => {
       const assignments = (await a.read((v) => v.listAssignments({}, { limit: 1000 }))).items;
       const view = { revision: status.revision, schedulingRevision: status.schedulingRevision, assignments };
       for (let i = 0; i < 1 + r.int(8) && entries.length + batch.length < total; i++)
-        batch.push(nextEntry(r, log, view, clients));
+        batch.push(nextEntry(r, log, view, clients, propose));
       entries.push(...batch);
       resultsA.push(...(await a.apply(batch)));
       if (midChunks.length === 0 && entries.length >= half) midChunks = await snapshotChunks(a);
     }
     expect(midChunks.length).toBeGreaterThan(0);
+    // A applied every command it proposed from what it validated when encoding (own-proposals.ts).
+    expect(proposed).toBeGreaterThan(500);
+    expect(a.ownProposalStats).toEqual({ hits: proposed, held: 0 });
 
     const b = await openFsm(dirs.b, OPTIONS);
     const resultsB = await applyInRandomBatches(b, entries, new Rand(seed * 31));

@@ -1,0 +1,64 @@
+/**
+ * Commands this replica encoded for proposal, by the identity of their bytes,
+ * so that applying its own proposals skips decoding and validating them again.
+ *
+ * A leader validates every command when it encodes it (encodeCommand) and,
+ * once the entry commits, applied it by decoding the same bytes and
+ * validating them again: a second msgpack decode and field-by-field check of
+ * bytes it wrote itself, some microseconds and kilobytes of garbage per
+ * write. The core hands the applier the Uint8Array that was proposed (the
+ * entry's data is never copied between propose and apply on the replica that
+ * proposed it), so a lookup by object identity finds the validated command.
+ *
+ * Determinism: what apply reads from here equals what decoding the bytes
+ * would give. encodeCommand packs the canonical form validateCommand
+ * returns, and validateCommand(unpack(pack(c))) = c for every canonical c
+ * (test/fsm/own-proposals.test.ts checks it for every op kind); byte values
+ * differ only in class (a Uint8Array here, a Buffer decoded), which nothing
+ * in apply distinguishes. Followers, and this replica for entries it did not
+ * propose or whose record was dropped, decode as before.
+ *
+ * Bounded: at most `heldMax` commands. A command is taken (removed) when
+ * applied; proposals that never commit (a deposed leader's) are dropped
+ * oldest first once the bound is reached.
+ */
+import { assert } from '../raft/core/errors.js';
+import { encodeCanonicalCommand } from './codec.js';
+import type { Command } from './commands.js';
+
+export class OwnProposals {
+  /** Insertion order is proposal order: the first key is the oldest. */
+  private readonly held = new Map<Uint8Array, Command>();
+  private hitCount = 0;
+
+  constructor(private readonly heldMax: number) {
+    assert(Number.isSafeInteger(heldMax) && heldMax >= 1, `heldMax ${heldMax} must be a positive integer`);
+  }
+
+  /** encodeCommand (same errors), remembering the validated command for apply. */
+  encode(command: Command): Uint8Array {
+    const { bytes, canonical } = encodeCanonicalCommand(command);
+    if (this.held.size >= this.heldMax) this.held.delete(this.held.keys().next().value!);
+    this.held.set(bytes, canonical);
+    return bytes;
+  }
+
+  /** The validated command proposed with exactly these bytes (the same object), removed; undefined if none. */
+  take(data: Uint8Array): Command | undefined {
+    const command = this.held.get(data);
+    if (command === undefined) return undefined;
+    this.held.delete(data);
+    this.hitCount++;
+    return command;
+  }
+
+  /** Commands held (proposed, not yet applied or dropped). */
+  get size(): number {
+    return this.held.size;
+  }
+
+  /** Applies that used a held command instead of decoding. */
+  get hits(): number {
+    return this.hitCount;
+  }
+}
