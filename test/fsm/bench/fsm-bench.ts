@@ -3,14 +3,18 @@
  *   1. command codec: msgpackr with records on vs off (why codec.ts uses off)
  *   2. apply throughput: kv puts at several batch sizes (one Level batch each)
  *   3. snapshot: stream + restore of a populated state
+ *   4. a leader's write path: validate + encode a kv put, then apply it, with
+ *      the bytes decoded and validated again (as a follower applies them) or
+ *      the command held from encoding (as the leader applies its own: own-proposals.ts)
  *
- * Run: npx tsx test/fsm/bench/fsm-bench.ts [--quick]
+ * Run: npx tsx test/fsm/bench/fsm-bench.ts [--quick] [--leader-path (only 4.)]
  * Shaped like bench/<name>.ts (`run(args)`, a table, then one JSON line of
  * figures) so it can move to bench/fsm.ts unchanged.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { strict as assert } from 'node:assert';
 import { Packr } from 'msgpackr';
 import { EntryType, logIndex, term, type Entry } from '../../../src/raft/core/types.js';
 import { encodeCommand } from '../../../src/fsm/codec.js';
@@ -132,6 +136,49 @@ async function applyFigures(totalEntries: number, batchSizes: readonly number[])
   return figures;
 }
 
+/**
+ * Microseconds per write on a leader's path through the state machine: encode
+ * (validate + pack) and apply one kv put per apply() call, as at one write in
+ * flight, and 64 per call (9 alternating rounds; `own` measured 1-2 us faster
+ * at 64 per call, 2026-11-28, about what decoding a 256 B put costs). `decoded`: apply decodes the entry's bytes;
+ * `own`: the state machine encoded them (encodeProposal) and applies the
+ * command it held. Alternating rounds on two state machines, median.
+ */
+async function leaderPathFigures(writesPerRound: number, rounds = 9): Promise<Record<string, number>> {
+  const figures: Record<string, number> = {};
+  for (const batchSize of [1, 64]) {
+    const variants = await Promise.all(
+      (['decoded', 'own'] as const).map(async (name) => {
+        const dir = await mkdtemp(join(tmpdir(), 'fsm-bench-'));
+        const sm = await StateMachine.open(dir);
+        const encode = name === 'own' ? (c: Command) => sm.encodeProposal(c) : encodeCommand;
+        return { name, dir, sm, encode, next: 1, us: [] as number[] };
+      }),
+    );
+    const round = async (v: (typeof variants)[number]): Promise<number> => {
+      const start = performance.now();
+      for (let done = 0; done < writesPerRound; done += batchSize) {
+        const batch: Entry[] = [];
+        for (let i = 0; i < batchSize; i++, v.next++) {
+          batch.push({ index: logIndex(v.next), term: term(1), type: EntryType.Normal, data: v.encode(kvCommand(v.next - 1, 256)) });
+        }
+        await v.sm.apply(batch);
+      }
+      return ((performance.now() - start) * 1000) / writesPerRound;
+    };
+    for (const v of variants) await round(v); // warm-up
+    for (let r = 0; r < rounds; r++) for (const v of r % 2 === 0 ? variants : [...variants].reverse()) v.us.push(await round(v));
+    const own = variants.find((v) => v.name === 'own')!;
+    assert(own.sm.ownProposalStats.hits === own.next - 1, 'every own proposal was applied from what was held');
+    for (const v of variants) {
+      figures[`leader_path_batch${batchSize}_${v.name}_us`] = median(v.us);
+      await v.sm.close();
+      await rm(v.dir, { recursive: true, force: true });
+    }
+  }
+  return figures;
+}
+
 async function snapshotFigures(keys: number): Promise<Record<string, number>> {
   const sourceDir = await mkdtemp(join(tmpdir(), 'fsm-bench-'));
   const targetDir = await mkdtemp(join(tmpdir(), 'fsm-bench-'));
@@ -168,10 +215,11 @@ async function snapshotFigures(keys: number): Promise<Record<string, number>> {
 
 export async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
-  const figures = {
+  const figures = args.includes('--leader-path') ? await leaderPathFigures(quick ? 2_000 : 10_000) : {
     ...codecFigures(quick ? 5_000 : 50_000),
     ...(await applyFigures(quick ? 5_000 : 40_000, [1, 64, 512])),
     ...(await snapshotFigures(quick ? 5_000 : 20_000)),
+    ...(await leaderPathFigures(quick ? 2_000 : 10_000)),
   };
   for (const [name, value] of Object.entries(figures)) {
     console.log(`${name.padEnd(40)} ${Number.isInteger(value) ? value : value.toFixed(2)}`);
