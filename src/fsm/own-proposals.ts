@@ -18,9 +18,11 @@
  * in apply distinguishes. Followers, and this replica for entries it did not
  * propose or whose record was dropped, decode as before.
  *
- * Bounded: at most `heldMax` commands. A command is taken (removed) when
- * applied; proposals that never commit (a deposed leader's) are dropped
- * oldest first once the bound is reached.
+ * Bounded: at most `heldMax` commands and `heldBytesMax` bytes of them (as
+ * encoded; a command holds its values). A command is taken (removed) when
+ * applied, or forgotten when its proposal fails; one that never commits
+ * anyway (appended by a leader that was then deposed) is dropped oldest
+ * first once a bound is reached.
  */
 import { assert } from '../raft/core/errors.js';
 import { encodeCanonicalCommand } from './codec.js';
@@ -29,17 +31,25 @@ import type { Command } from './commands.js';
 export class OwnProposals {
   /** Insertion order is proposal order: the first key is the oldest. */
   private readonly held = new Map<Uint8Array, Command>();
+  private heldBytes = 0;
   private hitCount = 0;
 
-  constructor(private readonly heldMax: number) {
+  constructor(
+    private readonly heldMax: number,
+    private readonly heldBytesMax: number,
+  ) {
     assert(Number.isSafeInteger(heldMax) && heldMax >= 1, `heldMax ${heldMax} must be a positive integer`);
+    assert(Number.isSafeInteger(heldBytesMax) && heldBytesMax >= 1, `heldBytesMax ${heldBytesMax} must be a positive integer`);
   }
 
   /** encodeCommand (same errors), remembering the validated command for apply. */
   encode(command: Command): Uint8Array {
     const { bytes, canonical } = encodeCanonicalCommand(command);
-    if (this.held.size >= this.heldMax) this.held.delete(this.held.keys().next().value!);
     this.held.set(bytes, canonical);
+    this.heldBytes += bytes.byteLength;
+    while (this.held.size > this.heldMax || this.heldBytes > this.heldBytesMax) {
+      this.remove(this.held.keys().next().value!);
+    }
     return bytes;
   }
 
@@ -47,14 +57,30 @@ export class OwnProposals {
   take(data: Uint8Array): Command | undefined {
     const command = this.held.get(data);
     if (command === undefined) return undefined;
-    this.held.delete(data);
+    this.remove(data);
     this.hitCount++;
     return command;
+  }
+
+  /** The proposal of these bytes failed: apply will decode them if they commit after all. */
+  forget(data: Uint8Array): void {
+    if (this.held.has(data)) this.remove(data);
+  }
+
+  private remove(data: Uint8Array): void {
+    this.held.delete(data);
+    this.heldBytes -= data.byteLength;
+    assert(this.heldBytes >= 0 && (this.held.size > 0 || this.heldBytes === 0), 'held bytes match the held commands');
   }
 
   /** Commands held (proposed, not yet applied or dropped). */
   get size(): number {
     return this.held.size;
+  }
+
+  /** Bytes (as encoded) of the commands held. */
+  get bytes(): number {
+    return this.heldBytes;
   }
 
   /** Applies that used a held command instead of decoding. */

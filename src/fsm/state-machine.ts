@@ -124,9 +124,12 @@ const CHANGE_LOG_SIZES_HELD = 65_536;
 
 /**
  * Own proposals held for apply (own-proposals.ts): as many as a replica has
- * in flight (the server's proposalsMax), so none is dropped before it commits.
+ * in flight (the server's proposalsMax), and up to 64 MiB of them (of 256 B
+ * puts, all 65,536; of the largest commands, ~60), beyond which the oldest are
+ * decoded at apply as a follower does.
  */
 const OWN_PROPOSALS_HELD_MAX = 65_536;
+const OWN_PROPOSALS_HELD_BYTES_MAX = 64 * 1024 * 1024;
 
 export class StateMachine {
   private state: Lifecycle = 'open';
@@ -151,7 +154,7 @@ export class StateMachine {
   /** Sizes of the newest change-log records this instance wrote (changelog-sizes.ts). */
   private readonly changeLogSizes = new ChangeLogSizes(CHANGE_LOG_SIZES_HELD);
   /** Commands this replica encoded for proposal; applying them skips decoding (own-proposals.ts). */
-  private readonly ownProposals = new OwnProposals(OWN_PROPOSALS_HELD_MAX);
+  private readonly ownProposals = new OwnProposals(OWN_PROPOSALS_HELD_MAX, OWN_PROPOSALS_HELD_BYTES_MAX);
 
   private constructor(
     private readonly paths: StatePaths,
@@ -217,6 +220,11 @@ export class StateMachine {
    */
   encodeProposal(command: Command): Uint8Array {
     return this.ownProposals.encode(command);
+  }
+
+  /** The proposal of bytes from encodeProposal failed: no longer hold its command. */
+  forgetProposal(data: Uint8Array): void {
+    this.ownProposals.forget(data);
   }
 
   /** Own proposals applied without decoding, and those held now (for tests and diagnostics). */

@@ -259,7 +259,12 @@ export class Replica implements ClusterApi {
 
   async write(command: CommandBody, context: CallContext): Promise<ApplyResult> {
     const data = this.stateMachine.encodeProposal({ v: COMMAND_VERSION, ...command });
-    return this.gate.guardWrite(() => this.driver.propose(data, context.deadlineMs));
+    try {
+      return await this.gate.guardWrite(() => this.driver.propose(data, context.deadlineMs));
+    } catch (err) {
+      this.stateMachine.forgetProposal(data); // if it commits after all (a timeout), apply decodes it
+      throw err;
+    }
   }
 
   async read<T>(stale: boolean, context: CallContext, read: (view: ReadView) => Promise<T>): Promise<ReadResult<T>> {

@@ -61,7 +61,7 @@ describe('own proposals', () => {
   });
 
   it.each(OPS.map((op) => [op.kind, op] as const))('%s: the held command equals the decoded bytes', (_kind, op) => {
-    const proposals = new OwnProposals(8);
+    const proposals = new OwnProposals(8, 1 << 20);
     for (const command of [
       { v: 1, clientId: '', seq: 0, op },
       { v: 1, clientId: 'c1', seq: 5, firstUnackedSeq: 3, op },
@@ -79,7 +79,7 @@ describe('own proposals', () => {
   });
 
   it('finds a command by its bytes object only, once', () => {
-    const proposals = new OwnProposals(8);
+    const proposals = new OwnProposals(8, 1 << 20);
     const command: Command = { v: 1, clientId: '', seq: 0, op: OPS.find((op) => op.kind === 'kv.delete')! };
     const bytes = proposals.encode(command);
     expect(proposals.take(new Uint8Array(bytes))).toBeUndefined();
@@ -89,7 +89,7 @@ describe('own proposals', () => {
   });
 
   it('holds at most its bound, dropping the oldest', () => {
-    const proposals = new OwnProposals(3);
+    const proposals = new OwnProposals(3, 1 << 20);
     const all = Array.from({ length: 5 }, (_, i) =>
       proposals.encode({ v: 1, clientId: '', seq: 0, op: { kind: 'kv.delete', namespace: 'ns', key: `k${i}` } }),
     );
@@ -101,8 +101,31 @@ describe('own proposals', () => {
     );
   });
 
+  it('holds at most its bytes bound, dropping the oldest, and forgets a failed proposal', () => {
+    const put = (i: number, valueBytes: number): Command => ({
+      v: 1,
+      clientId: '',
+      seq: 0,
+      op: { kind: 'kv.put', namespace: 'ns', key: `k${i}`, value: new Uint8Array(valueBytes) },
+    });
+    const proposals = new OwnProposals(100, 3_000);
+    const first = proposals.encode(put(1, 1_000));
+    const second = proposals.encode(put(2, 1_000));
+    expect(proposals.bytes).toBe(first.byteLength + second.byteLength);
+    const third = proposals.encode(put(3, 1_000)); // over 3,000 bytes: the first goes
+    expect(proposals.take(first)).toBeUndefined();
+    expect(proposals.bytes).toBe(second.byteLength + third.byteLength);
+    proposals.forget(second);
+    proposals.forget(second); // twice is harmless
+    expect(proposals.take(second)).toBeUndefined();
+    expect({ held: proposals.size, bytes: proposals.bytes }).toEqual({ held: 1, bytes: third.byteLength });
+    const huge = proposals.encode(put(4, 5_000)); // larger than the bound by itself: not held
+    expect(proposals.take(huge)).toBeUndefined();
+    expect({ held: proposals.size, bytes: proposals.bytes }).toEqual({ held: 0, bytes: 0 });
+  });
+
   it('encodes nothing it refuses: invalid commands throw and are not held', () => {
-    const proposals = new OwnProposals(3);
+    const proposals = new OwnProposals(3, 1 << 20);
     expect(() =>
       proposals.encode({ v: 1, clientId: '', seq: 0, op: { kind: 'kv.delete', namespace: 'Bad_NS', key: 'k' } }),
     ).toThrow(/namespace/);
