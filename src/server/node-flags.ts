@@ -15,7 +15,10 @@
  * 2.69-2.86 ms at 4 MiB, with writes slower than 3 ms overlapping a
  * scavenge in 50 % of cases at 16 MiB; 2 MiB was no better than 4 and 6-8 MiB
  * in between. The price is more scavenges under heavy load: 256 writes in
- * flight ran 1-9 % fewer writes/s.
+ * flight ran 1-9 % fewer writes/s (2026-11-27). Again on 2026-11-28 (another
+ * host CPU, bench write, ours only, alternating): p99 at one in flight 2.85 /
+ * 2.86 ms vs 3.32 / 3.33 ms at 16 MiB; 64 in flight no slower (5,626 / 5,919
+ * vs 5,059 / 5,481 writes/s).
  */
 
 /** The V8 flag that caps the young generation's semi-space (MiB). */
