@@ -7,7 +7,7 @@
  * carry (clientId, seq), so a write retried on another endpoint after an
  * indeterminate failure is applied at most once by the state machine.
  */
-import { credentials, Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, status as GrpcStatus, type Client, type ServiceError } from '@grpc/grpc-js';
 import { ClusterUnavailableError, isRetryableOnAnotherEndpoint, RequestError } from './errors.js';
 
 export interface EndpointSetOptions {
@@ -99,7 +99,9 @@ export class EndpointSet {
   /**
    * Runs `attempt` at one endpoint after another until one succeeds, as call()
    * does for a unary method. `attempt` must settle by its deadline and fail
-   * with an error carrying a gRPC `code` (and `details`).
+   * with an error carrying a gRPC `code` (and `details`). Past the deadline it
+   * throws ClusterUnavailableError caused by the last answer a replica gave
+   * (its code), or by the last attempt that timed out when none answered.
    */
   async withFailover<Res>(
     timeoutMs: number | undefined,
@@ -122,7 +124,9 @@ export class EndpointSet {
         } catch (err) {
           const e = err as Pick<ServiceError, 'code' | 'details' | 'message'>;
           if (!isRetryableOnAnotherEndpoint(e.code)) throw new RequestError(e.details || e.message, e.code, { cause: e });
-          lastError = err;
+          // What a replica answered (UNAVAILABLE: no leader, no quorum, ...) says more than an
+          // attempt our own deadline cut short, which a slow answer near the deadline can be.
+          if (lastError === null || e.code !== GrpcStatus.DEADLINE_EXCEEDED) lastError = err;
         }
       }
       const backoffMs = Math.min(this.options.rotationBackoffMsMax, this.options.rotationBackoffMsBase * 2 ** rotation);

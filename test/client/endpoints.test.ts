@@ -94,6 +94,22 @@ describe('endpoint failover', () => {
     expect(elapsedMs).toBeLessThan(2_000); // bounded by the deadline, not a hang
   });
 
+  it("gives up with what a replica answered, not with the timeout of a silent one after it", async () => {
+    const client = await cluster('unavailable', 'silent');
+    const err = await client.put('default', 'k', new Uint8Array(), { timeoutMs: 1_300 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClusterUnavailableError);
+    expect((err as ClusterUnavailableError).code).toBe(status.UNAVAILABLE);
+    expect((err as Error).message).toMatch(/n1: no leader/);
+    expect(started[1]!.seen.length).toBeGreaterThanOrEqual(1); // the silent one was tried, and timed out
+  });
+
+  it('gives up with DEADLINE_EXCEEDED when no replica answered at all', async () => {
+    const client = await cluster('silent', 'silent');
+    const err = await client.put('default', 'k', new Uint8Array(), { timeoutMs: 400 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClusterUnavailableError);
+    expect((err as ClusterUnavailableError).code).toBe(status.DEADLINE_EXCEEDED);
+  });
+
   it('rejects malformed endpoint lists with a clear error', () => {
     expect(() => new EdgernetesClient({ endpoints: [] })).toThrow(/at least one endpoint/);
     expect(() => new EdgernetesClient({ endpoints: ['localhost'] })).toThrow(/"localhost" is not HOST:PORT/);

@@ -188,7 +188,7 @@ describe('3-replica control plane (real processes)', () => {
     const err = (await client.put('default', 'no-quorum', text('x')).catch((e: unknown) => e)) as ServiceError;
     const elapsedMs = Date.now() - begin;
     expect(err).toBeInstanceOf(ClusterUnavailableError);
-    expect(err.code).toBe(status.UNAVAILABLE);
+    expect(err.code, err.message).toBe(status.UNAVAILABLE);
     expect(elapsedMs).toBeLessThan(4_000); // bounded by the 2 s deadline, never a hang
   }, 30_000);
 });
