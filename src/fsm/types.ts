@@ -581,7 +581,7 @@ export function validateModelSpec(value: unknown, path: Path = 'model'): ModelSp
 
 // ---------------------------------------------------------------- kv validators
 
-/** Every write validates a key (twice on the leader): one rule object, not one per call. */
+/** Every kv write validates its key on every replica: one rule object, not one per call. */
 const KV_KEY_RULE: StringRule = {
   lengthMin: 1,
   lengthMax: L.KV_KEY_BYTES_MAX,
